@@ -1,0 +1,201 @@
+//! The state commitment: a Jellyfish Merkle tree (the `jmt` crate) over the encoded state
+//! entries, one tree version per block height, kept in memory with a bounded history.
+//!
+//! Proofs are converted to [`StateProof`], which `rigshare-types` verifies with SHA-256 alone.
+
+use std::collections::BTreeMap;
+
+use borsh::BorshDeserialize;
+use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
+use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, Version};
+use rigshare_types::proof::{ProofLeaf, StateProof};
+use rigshare_types::{Hash32, codec, hash};
+use sha2::Sha256;
+
+/// Versions (heights) whose proofs stay available by default.
+pub const DEFAULT_RETAINED_VERSIONS: u64 = 1_024;
+
+/// Why a proof could not be produced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProveError {
+    /// The height is in the future or has been pruned.
+    #[error("no state is retained for height {height} (retained: {oldest}..={latest})")]
+    NotRetained {
+        /// Requested height.
+        height: u64,
+        /// Oldest retained height.
+        oldest: u64,
+        /// Latest height.
+        latest: u64,
+    },
+    /// The tree failed internally (a bug, not bad input).
+    #[error("state tree error: {0}")]
+    Tree(String),
+}
+
+/// Tree nodes and values for the retained versions.
+#[derive(Default, Debug)]
+pub(crate) struct Commitment {
+    nodes: BTreeMap<NodeKey, Node>,
+    /// Value history per key: version → value (`None` = deleted).
+    values: BTreeMap<KeyHash, BTreeMap<Version, Option<OwnedValue>>>,
+    /// Nodes superseded at a version, removable once that version leaves the window.
+    stale: BTreeMap<Version, Vec<NodeKey>>,
+    roots: BTreeMap<Version, Hash32>,
+    retained: u64,
+}
+
+impl Commitment {
+    pub(crate) fn new(retained: u64) -> Self {
+        Commitment { retained: retained.max(1), ..Default::default() }
+    }
+
+    /// Writes version `version` from the changed `(key bytes, encoded value)` pairs.
+    pub(crate) fn commit(
+        &mut self,
+        version: Version,
+        changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<Hash32, String> {
+        let updates = changes.into_iter().map(|(key, value)| (key_hash(&key), value));
+        let tree = JellyfishMerkleTree::<_, Sha256>::new(&*self);
+        let (root, batch) = tree.put_value_set(updates, version).map_err(|e| e.to_string())?;
+        self.apply(batch);
+        let root = Hash32(root.0);
+        self.roots.insert(version, root);
+        self.prune(version);
+        Ok(root)
+    }
+
+    fn apply(&mut self, batch: TreeUpdateBatch) {
+        for ((version, key), value) in batch.node_batch.values() {
+            self.values.entry(*key).or_default().insert(*version, value.clone());
+        }
+        for (key, node) in batch.node_batch.nodes() {
+            self.nodes.insert(key.clone(), node.clone());
+        }
+        for stale in batch.stale_node_index_batch {
+            self.stale.entry(stale.stale_since_version).or_default().push(stale.node_key);
+        }
+    }
+
+    /// Drops what only versions older than the retention window need.
+    fn prune(&mut self, latest: Version) {
+        let Some(horizon) = latest.checked_sub(self.retained) else { return };
+        // Versions after `horizon` stay. A node that became stale at version v belongs to
+        // versions before v only, so it can go once v <= horizon + 1.
+        let keep = self.stale.split_off(&(horizon + 2));
+        for keys in std::mem::replace(&mut self.stale, keep).into_values() {
+            for key in keys {
+                self.nodes.remove(&key);
+            }
+        }
+        self.roots = self.roots.split_off(&(horizon + 1));
+        // Only keys written at `latest` can have gained a history entry to prune.
+        for history in self.values.values_mut().filter(|h| h.contains_key(&latest)) {
+            // Keep the newest entry at or before the horizon (it is the value at `horizon + 1`).
+            if let Some(&floor) = history.range(..=horizon + 1).next_back().map(|(v, _)| v) {
+                *history = history.split_off(&floor);
+            }
+        }
+    }
+
+    pub(crate) fn root(&self, version: Version) -> Option<Hash32> {
+        self.roots.get(&version).copied()
+    }
+
+    fn window(&self) -> (u64, u64) {
+        let oldest = self.roots.keys().next().copied().unwrap_or(0);
+        let latest = self.roots.keys().next_back().copied().unwrap_or(0);
+        (oldest, latest)
+    }
+
+    /// The value of `key` at `version` and a proof of it (or of its absence).
+    pub(crate) fn prove(
+        &self,
+        key: &[u8],
+        version: Version,
+    ) -> Result<(Option<Vec<u8>>, StateProof), ProveError> {
+        if !self.roots.contains_key(&version) {
+            let (oldest, latest) = self.window();
+            return Err(ProveError::NotRetained { height: version, oldest, latest });
+        }
+        let tree = JellyfishMerkleTree::<_, Sha256>::new(self);
+        let (value, proof) = tree
+            .get_with_proof(key_hash(key), version)
+            .map_err(|e| ProveError::Tree(e.to_string()))?;
+        Ok((value, to_state_proof(&proof)?))
+    }
+}
+
+fn key_hash(key: &[u8]) -> KeyHash {
+    KeyHash(hash::sha256(key).0)
+}
+
+impl TreeReader for Commitment {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        Ok(self.nodes.get(node_key).cloned())
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        Ok(self
+            .values
+            .get(&key_hash)
+            .and_then(|history| history.range(..=max_version).next_back())
+            .and_then(|(_, value)| value.clone()))
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        // Only jmt's tree restoration asks for this, and rigshare never restores that way.
+        Err(anyhow::anyhow!("rightmost-leaf lookup is not supported"))
+    }
+}
+
+/// jmt's proof as borsh encodes it; decoded here to read the sibling nodes jmt keeps private.
+#[derive(BorshDeserialize)]
+struct JmtProof {
+    leaf: Option<JmtLeaf>,
+    siblings: Vec<JmtNode>,
+}
+
+#[derive(BorshDeserialize)]
+struct JmtLeaf {
+    key_hash: [u8; 32],
+    value_hash: [u8; 32],
+}
+
+#[derive(BorshDeserialize)]
+enum JmtNode {
+    Null,
+    Internal { left: [u8; 32], right: [u8; 32] },
+    Leaf(JmtLeaf),
+}
+
+const INTERNAL_DOMAIN: &[u8] = b"JMT::IntrnalNode";
+const LEAF_DOMAIN: &[u8] = b"JMT::LeafNode";
+
+fn to_state_proof(proof: &jmt::proof::SparseMerkleProof<Sha256>) -> Result<StateProof, ProveError> {
+    let bytes = borsh::to_vec(proof).map_err(|e| ProveError::Tree(e.to_string()))?;
+    let raw: JmtProof =
+        codec::decode(&bytes, usize::MAX).map_err(|e| ProveError::Tree(e.to_string()))?;
+    let siblings = raw
+        .siblings
+        .iter()
+        .map(|node| match node {
+            JmtNode::Null => None,
+            JmtNode::Internal { left, right } => {
+                Some(hash::sha256_parts(&[INTERNAL_DOMAIN, left, right]))
+            }
+            JmtNode::Leaf(leaf) => {
+                Some(hash::sha256_parts(&[LEAF_DOMAIN, &leaf.key_hash, &leaf.value_hash]))
+            }
+        })
+        .collect();
+    let leaf = raw
+        .leaf
+        .map(|l| ProofLeaf { key_hash: Hash32(l.key_hash), value_hash: Hash32(l.value_hash) });
+    Ok(StateProof { leaf, siblings })
+}

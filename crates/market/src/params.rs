@@ -1,0 +1,63 @@
+//! Network parameters and the genesis state.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use rigshare_types::{AccountId, Amount};
+
+/// Rules every validator applies identically; fixed at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Params {
+    /// Names the network in every transaction signature.
+    pub chain_id: String,
+    /// Smallest fee a transaction may offer.
+    pub min_fee: Amount,
+    /// Smallest stake a provider must hold to register and to bid.
+    pub min_provider_stake: Amount,
+    /// Blocks between an `Unbond` and the stake's return.
+    pub unbonding_blocks: u64,
+    /// Longest auction an order may ask for, in blocks.
+    pub max_auction_blocks: u32,
+    /// Most replicas an order may ask for.
+    pub max_replicas: u8,
+    /// Most GPUs per replica.
+    pub max_gpus_per_replica: u32,
+    /// Shortest and longest lease duration an order may ask for, in ms.
+    pub min_duration_ms: u64,
+    /// Longest lease duration, in ms.
+    pub max_duration_ms: u64,
+    /// Blocks a provider has after winning to start the lease.
+    pub start_timeout_blocks: u64,
+    /// After a lease's time is up, how long the provider has to submit its result, in ms.
+    pub result_grace_ms: u64,
+    /// Most transactions in one block.
+    pub max_block_txs: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            chain_id: "rigshare-devnet".to_string(),
+            min_fee: Amount::micro(100),
+            min_provider_stake: Amount::units(100),
+            unbonding_blocks: 1_000,
+            max_auction_blocks: 1_000,
+            max_replicas: 8,
+            max_gpus_per_replica: 64,
+            min_duration_ms: 1_000,
+            max_duration_ms: 30 * 24 * 3_600_000,
+            start_timeout_blocks: 600,
+            result_grace_ms: 600_000,
+            max_block_txs: 10_000,
+        }
+    }
+}
+
+/// The initial state: parameters and opening balances.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Genesis {
+    /// Network parameters.
+    pub params: Params,
+    /// Opening balances; their sum is the total supply forever.
+    pub balances: Vec<(AccountId, Amount)>,
+    /// Timestamp of the genesis state, in ms.
+    pub time_ms: u64,
+}

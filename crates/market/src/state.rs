@@ -1,0 +1,250 @@
+//! The market state: committed tables plus indexes derived from them.
+
+use std::collections::BTreeSet;
+
+use rigshare_types::records::{Account, Globals, Lease, Order, Provider};
+use rigshare_types::{
+    AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey, SignedReceipt, StateKey, StateProof,
+    codec, tx,
+};
+
+use crate::commit::{Commitment, DEFAULT_RETAINED_VERSIONS, ProveError};
+use crate::params::{Genesis, Params};
+use crate::table::Table;
+
+/// The whole market: every account, provider, order, lease and receipt, and the commitment to
+/// them. Change it only through [`State::apply_block`].
+#[derive(Debug)]
+pub struct State {
+    pub(crate) params: Params,
+    /// `tx_domain(chain_id)`, computed once.
+    pub(crate) tx_domain: Vec<u8>,
+    pub(crate) globals: Globals,
+    pub(crate) accounts: Table<AccountId, Account>,
+    pub(crate) providers: Table<PublicKey, Provider>,
+    pub(crate) orders: Table<OrderId, Order>,
+    pub(crate) leases: Table<LeaseId, Lease>,
+    pub(crate) receipts: Table<LeaseId, SignedReceipt>,
+    pub(crate) index: Index,
+    commitment: Commitment,
+    root: Hash32,
+}
+
+/// Lookups derived from the committed tables (rebuilt, never committed).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Index {
+    /// Open auctions by closing height.
+    pub(crate) auctions: BTreeSet<(u64, OrderId)>,
+    /// Leases streaming payment.
+    pub(crate) running: BTreeSet<LeaseId>,
+    /// Pending leases by start deadline.
+    pub(crate) pending: BTreeSet<(u64, LeaseId)>,
+    /// Providers with unbonding stake, by release height.
+    pub(crate) unbonding: BTreeSet<(u64, PublicKey)>,
+}
+
+impl State {
+    /// The state at height 0, with proofs retained for the last
+    /// [`DEFAULT_RETAINED_VERSIONS`] heights.
+    pub fn genesis(genesis: &Genesis) -> Result<State, GenesisError> {
+        State::genesis_retaining(genesis, DEFAULT_RETAINED_VERSIONS)
+    }
+
+    /// The state at height 0, keeping proofs for the last `retained` heights.
+    pub fn genesis_retaining(genesis: &Genesis, retained: u64) -> Result<State, GenesisError> {
+        let mut accounts = Table::default();
+        let mut total = Amount::ZERO;
+        for (account, balance) in &genesis.balances {
+            if accounts.contains(account) {
+                return Err(GenesisError::DuplicateAccount(*account));
+            }
+            total = total.checked_add(*balance).ok_or(GenesisError::SupplyOverflow)?;
+            accounts.insert(*account, Account { balance: *balance, nonce: 0 });
+        }
+        let globals = Globals {
+            time_ms: genesis.time_ms,
+            next_order: 1,
+            next_lease: 1,
+            total_supply: total,
+            ..Globals::default()
+        };
+        let mut state = State {
+            tx_domain: tx::tx_domain(&genesis.params.chain_id),
+            params: genesis.params.clone(),
+            globals,
+            accounts,
+            providers: Table::default(),
+            orders: Table::default(),
+            leases: Table::default(),
+            receipts: Table::default(),
+            index: Index::default(),
+            commitment: Commitment::new(retained),
+            root: Hash32::ZERO,
+        };
+        state.commit().map_err(GenesisError::Commitment)?;
+        Ok(state)
+    }
+
+    /// Writes every entry changed since the last commit into the tree at the current height.
+    pub(crate) fn commit(&mut self) -> Result<Hash32, String> {
+        let mut changes = vec![(StateKey::Globals.to_bytes(), Some(codec::encode(&self.globals)))];
+        collect(&mut changes, &mut self.accounts, StateKey::Account);
+        collect(&mut changes, &mut self.providers, StateKey::Provider);
+        collect(&mut changes, &mut self.orders, StateKey::Order);
+        collect(&mut changes, &mut self.leases, StateKey::Lease);
+        collect(&mut changes, &mut self.receipts, StateKey::Receipt);
+        self.root = self.commitment.commit(self.globals.height, changes)?;
+        Ok(self.root)
+    }
+
+    /// The network parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Height of the last applied block (0 at genesis).
+    pub fn height(&self) -> u64 {
+        self.globals.height
+    }
+
+    /// Timestamp of the last applied block, in ms.
+    pub fn time_ms(&self) -> u64 {
+        self.globals.time_ms
+    }
+
+    /// The state root after the last applied block.
+    pub fn root(&self) -> Hash32 {
+        self.root
+    }
+
+    /// The state root at a retained height.
+    pub fn root_at(&self, height: u64) -> Option<Hash32> {
+        self.commitment.root(height)
+    }
+
+    /// Chain-wide counters.
+    pub fn globals(&self) -> &Globals {
+        &self.globals
+    }
+
+    /// An account, if it exists.
+    pub fn account(&self, id: &AccountId) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    /// A provider, if registered.
+    pub fn provider(&self, id: &PublicKey) -> Option<&Provider> {
+        self.providers.get(id)
+    }
+
+    /// An order.
+    pub fn order(&self, id: OrderId) -> Option<&Order> {
+        self.orders.get(&id)
+    }
+
+    /// A lease.
+    pub fn lease(&self, id: LeaseId) -> Option<&Lease> {
+        self.leases.get(&id)
+    }
+
+    /// A lease's receipt, once submitted.
+    pub fn receipt(&self, lease: LeaseId) -> Option<&SignedReceipt> {
+        self.receipts.get(&lease)
+    }
+
+    /// All accounts, by id.
+    pub fn accounts(&self) -> impl Iterator<Item = (&AccountId, &Account)> {
+        self.accounts.iter()
+    }
+
+    /// All providers, by id.
+    pub fn providers(&self) -> impl Iterator<Item = (&PublicKey, &Provider)> {
+        self.providers.iter()
+    }
+
+    /// All orders, by id.
+    pub fn orders(&self) -> impl Iterator<Item = (&OrderId, &Order)> {
+        self.orders.iter()
+    }
+
+    /// All leases, by id.
+    pub fn leases(&self) -> impl Iterator<Item = (&LeaseId, &Lease)> {
+        self.leases.iter()
+    }
+
+    /// The encoded entry under `key` at `height` and a proof of it (or of its absence) against
+    /// [`State::root_at`]`(height)`.
+    pub fn prove(
+        &self,
+        key: &StateKey,
+        height: u64,
+    ) -> Result<(Option<Vec<u8>>, StateProof), ProveError> {
+        self.commitment.prove(&key.to_bytes(), height)
+    }
+
+    /// Money held anywhere: balances, escrow, stakes, unbonding stake and the fee pool. Equals
+    /// the genesis supply after every block.
+    pub fn money_in_existence(&self) -> u128 {
+        let balances: u128 = self.accounts.values().map(|a| u128::from(a.balance.0)).sum();
+        let orders: u128 = self.orders.values().map(|o| u128::from(o.escrow.0)).sum();
+        let leases: u128 = self.leases.values().map(|l| u128::from(l.escrow.0)).sum();
+        let stakes: u128 = self
+            .providers
+            .values()
+            .map(|p| {
+                let unbonding: u128 = p.unbonding.iter().map(|u| u128::from(u.amount.0)).sum();
+                u128::from(p.stake.0) + unbonding
+            })
+            .sum();
+        balances + orders + leases + stakes + u128::from(self.globals.fee_pool.0)
+    }
+
+    /// Recomputes the root of the current state from scratch, ignoring the incremental tree.
+    /// Used by tests to check that every change was committed.
+    pub fn recompute_root(&self) -> Result<Hash32, String> {
+        let mut fresh = Commitment::new(1);
+        let mut changes = vec![(StateKey::Globals.to_bytes(), Some(codec::encode(&self.globals)))];
+        all(&mut changes, &self.accounts, StateKey::Account);
+        all(&mut changes, &self.providers, StateKey::Provider);
+        all(&mut changes, &self.orders, StateKey::Order);
+        all(&mut changes, &self.leases, StateKey::Lease);
+        all(&mut changes, &self.receipts, StateKey::Receipt);
+        fresh.commit(0, changes)
+    }
+}
+
+type Changes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+fn collect<K: Ord + Copy, V: borsh::BorshSerialize>(
+    changes: &mut Changes,
+    table: &mut Table<K, V>,
+    key: fn(K) -> StateKey,
+) {
+    for (k, row) in table.take_dirty() {
+        changes.push((key(k).to_bytes(), row.map(codec::encode)));
+    }
+}
+
+fn all<K: Ord + Copy, V: borsh::BorshSerialize>(
+    changes: &mut Changes,
+    table: &Table<K, V>,
+    key: fn(K) -> StateKey,
+) {
+    for (k, row) in table.iter() {
+        changes.push((key(*k).to_bytes(), Some(codec::encode(row))));
+    }
+}
+
+/// Why a genesis is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisError {
+    /// The same account appears twice.
+    #[error("account {0} appears twice in genesis")]
+    DuplicateAccount(AccountId),
+    /// The balances sum past `u64::MAX`.
+    #[error("genesis balances overflow")]
+    SupplyOverflow,
+    /// The tree could not be built.
+    #[error("state commitment failed: {0}")]
+    Commitment(String),
+}

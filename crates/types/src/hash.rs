@@ -1,0 +1,100 @@
+//! 32-byte digests: SHA-256 for everything consensus commits to (transactions, blocks, the state
+//! tree), BLAKE3 for content addressing (manifests, artifacts, output roots).
+
+use std::fmt;
+use std::str::FromStr;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use sha2::{Digest as _, Sha256};
+
+/// A 32-byte digest.
+#[derive(
+    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
+)]
+pub struct Hash32(pub [u8; 32]);
+
+impl Hash32 {
+    /// The all-zero digest, used where "no digest yet" must still be a fixed-size value.
+    pub const ZERO: Hash32 = Hash32([0; 32]);
+
+    /// The digest's bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Hash32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Hash32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash32({self})")
+    }
+}
+
+/// Why a string is not a 32-byte hex digest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected 64 hex characters for a 32-byte value")]
+pub struct HexParseError;
+
+/// Decodes exactly `N` bytes from hex.
+pub(crate) fn parse_hex_array<const N: usize>(s: &str) -> Result<[u8; N], HexParseError> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(s, &mut out).map_err(|_| HexParseError)?;
+    Ok(out)
+}
+
+impl FromStr for Hash32 {
+    type Err = HexParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_hex_array(s).map(Hash32)
+    }
+}
+
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> Hash32 {
+    Hash32(Sha256::digest(bytes).into())
+}
+
+/// SHA-256 over several parts, as if concatenated.
+pub fn sha256_parts(parts: &[&[u8]]) -> Hash32 {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    Hash32(hasher.finalize().into())
+}
+
+/// BLAKE3 of `bytes`.
+pub fn blake3(bytes: &[u8]) -> Hash32 {
+    Hash32(*blake3::hash(bytes).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_vectors() {
+        assert_eq!(
+            sha256(b"abc").to_string(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(sha256_parts(&[b"a", b"bc"]), sha256(b"abc"));
+        assert_eq!(
+            blake3(b"").to_string(),
+            "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+        );
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let h = sha256(b"x");
+        assert_eq!(h.to_string().parse::<Hash32>(), Ok(h));
+        assert_eq!("abc".parse::<Hash32>(), Err(HexParseError));
+    }
+}

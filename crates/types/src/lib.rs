@@ -1,0 +1,30 @@
+//! Keys, ids, amounts, canonical encoding, hashes and the offer query language of rigshare.
+//!
+//! This crate is the data model: everything that crosses a process boundary or is committed
+//! to the state root — transactions, receipts, state records, keys and proofs — is defined here
+//! with its canonical encoding (borsh, see [`codec`]). It has no I/O and few dependencies, so
+//! the market state machine, the chain, the node, the provider agent, the CLI and the light
+//! client (which builds for `wasm32-unknown-unknown`) all share it.
+
+pub mod amount;
+pub mod codec;
+pub mod crypto;
+pub mod gpu;
+pub mod hash;
+pub mod ids;
+pub mod proof;
+pub mod query;
+pub mod receipt;
+pub mod records;
+pub mod state_key;
+pub mod tx;
+
+pub use amount::Amount;
+pub use crypto::{AccountId, Keypair, PublicKey, Signature, SignatureError};
+pub use gpu::{ComputeCapability, EvidenceTier, GpuGroup, OfferAttributes};
+pub use hash::Hash32;
+pub use ids::{LeaseId, OrderId};
+pub use proof::{ProofError, StateProof};
+pub use receipt::{Receipt, SignedReceipt, Usage};
+pub use state_key::StateKey;
+pub use tx::{OrderSpec, SignedTransaction, Transaction, TxBody, VerificationPolicy};

@@ -1,0 +1,216 @@
+//! Transactions: what accounts ask the market to do. Each is signed by its sender over
+//! [`tx_domain`] (which names the network, so a transaction cannot be replayed on another) and the
+//! transaction's canonical encoding.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::codec::{self, DecodeError};
+use crate::crypto::{Keypair, PublicKey, Signature, SignatureError};
+use crate::gpu::GpuGroup;
+use crate::receipt::SignedReceipt;
+use crate::{AccountId, Amount, Hash32, LeaseId, OrderId, hash};
+
+/// Largest encoded signed transaction accepted anywhere.
+pub const MAX_TX_BYTES: usize = 8 * 1024;
+
+/// A transaction before signing.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Transaction {
+    /// The paying and signing account.
+    pub sender: AccountId,
+    /// Must equal the sender's next nonce (0 for a new account); protects against replays.
+    pub nonce: u64,
+    /// Paid to the fee pool whenever the transaction is admitted, even if it then fails.
+    pub fee: Amount,
+    /// What to do.
+    pub body: TxBody,
+}
+
+/// The operations of the market.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum TxBody {
+    /// Move money to another account (created if new).
+    Transfer {
+        /// Recipient.
+        to: AccountId,
+        /// Amount moved.
+        amount: Amount,
+    },
+    /// Become a provider, locking `stake`.
+    RegisterProvider {
+        /// Stake locked from the sender's balance.
+        stake: Amount,
+        /// The agent's public HTTP endpoint (`http://` or `https://`).
+        endpoint: String,
+        /// Free-form labels (region, operator, …), sorted by key, keys unique.
+        attributes: Vec<(String, String)>,
+    },
+    /// Replace the provider's published GPU groups (and their price floors).
+    UpdateInventory {
+        /// The new inventory.
+        groups: Vec<GpuGroup>,
+    },
+    /// Lock more stake.
+    AddStake {
+        /// Amount moved from balance to stake.
+        amount: Amount,
+    },
+    /// Start releasing stake; it returns to the balance after the unbonding delay.
+    Unbond {
+        /// Amount to release.
+        amount: Amount,
+    },
+    /// Ask for GPUs: lock a deposit in escrow and open an auction.
+    CreateOrder(OrderSpec),
+    /// Offer to serve an open order at a price.
+    Bid {
+        /// The order.
+        order: OrderId,
+        /// Price per GPU-hour, at most the order's maximum.
+        price_gpu_hour: Amount,
+    },
+    /// Withdraw an order: refunds unused escrow, ends running leases (paying time used).
+    CancelOrder {
+        /// The order.
+        order: OrderId,
+    },
+    /// The provider has the job running: payment starts streaming.
+    StartLease {
+        /// The lease.
+        lease: LeaseId,
+    },
+    /// The provider's signed result for a lease; ends the lease.
+    SubmitResult(SignedReceipt),
+    /// The provider gives up a lease it cannot serve; no further payment.
+    AbandonLease {
+        /// The lease.
+        lease: LeaseId,
+        /// Why, for the requestor (at most 256 bytes).
+        reason: String,
+    },
+}
+
+/// What a requestor asks for.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct OrderSpec {
+    /// BLAKE3 of the job manifest.
+    pub manifest_hash: Hash32,
+    /// Resource constraints in the offer query language.
+    pub query: String,
+    /// GPUs per replica.
+    pub gpus: u32,
+    /// Highest acceptable price per GPU-hour.
+    pub max_price_gpu_hour: Amount,
+    /// Longest a lease may run, in milliseconds of block time.
+    pub max_duration_ms: u64,
+    /// Independent runs on distinct providers (≥ 2 lets results be compared).
+    pub replicas: u8,
+    /// How results are checked beyond replica comparison.
+    pub verification: VerificationPolicy,
+    /// Locked in escrow; shared evenly by the leases; what is unused is refunded.
+    pub deposit: Amount,
+    /// Blocks the auction stays open.
+    pub auction_blocks: u32,
+}
+
+/// How an order's results are checked beyond comparing replicas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct VerificationPolicy {
+    /// Share of leases re-executed by a beacon-chosen auditor, in parts per million.
+    pub audit_ppm: u32,
+}
+
+/// A transaction with its sender's signature.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SignedTransaction {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Signature by `tx.sender` over `tx_domain(chain_id) || encode(tx)`.
+    pub signature: Signature,
+}
+
+/// The signing domain of transactions on the network named `chain_id`.
+pub fn tx_domain(chain_id: &str) -> Vec<u8> {
+    let mut domain = b"rigshare/tx/v1/".to_vec();
+    domain.extend_from_slice(chain_id.as_bytes());
+    domain.push(0);
+    domain
+}
+
+impl Transaction {
+    /// Signs the transaction for the network `chain_id`. The key must be the sender's.
+    pub fn sign(self, key: &Keypair, chain_id: &str) -> SignedTransaction {
+        let signature = key.sign(&tx_domain(chain_id), &codec::encode(&self));
+        SignedTransaction { tx: self, signature }
+    }
+}
+
+impl SignedTransaction {
+    /// Checks the signature for the network `chain_id`.
+    pub fn verify(&self, chain_id: &str) -> Result<(), SignatureError> {
+        self.verify_in(&tx_domain(chain_id))
+    }
+
+    /// Checks the signature under a precomputed [`tx_domain`].
+    pub fn verify_in(&self, domain: &[u8]) -> Result<(), SignatureError> {
+        self.tx.sender.verify(domain, &codec::encode(&self.tx), &self.signature)
+    }
+
+    /// The transaction's id: SHA-256 of its signed encoding.
+    pub fn hash(&self) -> Hash32 {
+        hash::sha256(&codec::encode(self))
+    }
+
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    /// Decodes a signed transaction of at most [`MAX_TX_BYTES`].
+    pub fn decode(bytes: &[u8]) -> Result<SignedTransaction, DecodeError> {
+        codec::decode(bytes, MAX_TX_BYTES)
+    }
+
+    /// The signer.
+    pub fn sender(&self) -> &PublicKey {
+        &self.tx.sender
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transfer(key: &Keypair, nonce: u64) -> Transaction {
+        Transaction {
+            sender: key.public(),
+            nonce,
+            fee: Amount(10),
+            body: TxBody::Transfer { to: PublicKey([1; 32]), amount: Amount(5) },
+        }
+    }
+
+    #[test]
+    fn signed_round_trip() {
+        let key = Keypair::from_seed([3; 32]);
+        let signed = transfer(&key, 0).sign(&key, "devnet");
+        let decoded = SignedTransaction::decode(&signed.encode()).unwrap();
+        assert_eq!(decoded, signed);
+        assert_eq!(decoded.verify("devnet"), Ok(()));
+        assert_eq!(decoded.verify("mainnet"), Err(SignatureError::Invalid));
+    }
+
+    #[test]
+    fn tampering_breaks_the_signature() {
+        let key = Keypair::from_seed([3; 32]);
+        let mut signed = transfer(&key, 0).sign(&key, "devnet");
+        signed.tx.nonce = 1;
+        assert_eq!(signed.verify("devnet"), Err(SignatureError::Invalid));
+    }
+
+    #[test]
+    fn oversize_input_is_rejected_before_decoding() {
+        let bytes = vec![0u8; MAX_TX_BYTES + 1];
+        assert!(matches!(SignedTransaction::decode(&bytes), Err(DecodeError::TooLarge { .. })));
+    }
+}
