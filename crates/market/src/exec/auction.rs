@@ -105,7 +105,7 @@ impl State {
                 Some((key, (bid.provider, bid.price_gpu_hour, group)))
             })
             .collect();
-        ranked.sort_by(|a, b| a.0.cmp(&b.0));
+        ranked.sort_by_key(|(key, _)| *key);
         ranked.into_iter().map(|(_, winner)| winner).collect()
     }
 }

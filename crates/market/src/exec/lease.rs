@@ -172,10 +172,11 @@ impl State {
     ) {
         let Some(provider) = self.leases.get(&id).map(|l| l.provider) else { return };
         self.end_lease(id, LeaseStatus::Closed(reason));
-        if reason != CloseReason::Cancelled {
-            if let Some(p) = self.providers.get_mut(&provider) {
-                p.stats.failed = p.stats.failed.saturating_add(1);
-            }
+        // Cancellation is the requestor's choice, not the provider's failure.
+        if reason != CloseReason::Cancelled
+            && let Some(p) = self.providers.get_mut(&provider)
+        {
+            p.stats.failed = p.stats.failed.saturating_add(1);
         }
         events.push(Event::LeaseClosed { lease: id, reason });
     }
