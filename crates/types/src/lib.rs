@@ -7,6 +7,7 @@
 //! client (which builds for `wasm32-unknown-unknown`) all share it.
 
 pub mod amount;
+pub mod block;
 pub mod codec;
 pub mod crypto;
 pub mod gpu;

@@ -1,0 +1,128 @@
+//! Transactions waiting for a block: checked on arrival, ordered per sender by nonce, bounded.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rigshare_market::{AdmissionError, State};
+use rigshare_types::{Hash32, PublicKey, SignedTransaction};
+
+/// Most transactions the pool holds.
+pub const MAX_POOL_TXS: usize = 100_000;
+/// Most transactions one sender may have waiting.
+pub const MAX_PER_SENDER: usize = 1_024;
+
+/// Why a transaction was not accepted into the pool.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// It would be rejected on admission (signature, nonce, fee).
+    #[error(transparent)]
+    Admission(#[from] AdmissionError),
+    /// The same transaction (or another with its nonce) is already waiting.
+    #[error("a transaction with nonce {0} from this sender is already pending")]
+    Duplicate(u64),
+    /// The nonce leaves a gap after the sender's pending transactions.
+    #[error("nonce {got} leaves a gap: the next acceptable nonce is {expected}")]
+    NonceGap {
+        /// Next acceptable nonce.
+        expected: u64,
+        /// The transaction's nonce.
+        got: u64,
+    },
+    /// The pool or the sender's queue is full; try again later.
+    #[error("transaction pool is full")]
+    Full,
+    /// The node is shutting down.
+    #[error("the chain is not running")]
+    Stopped,
+}
+
+/// Pending transactions by sender and nonce.
+#[derive(Debug, Default)]
+pub struct Mempool {
+    queues: BTreeMap<PublicKey, BTreeMap<u64, SignedTransaction>>,
+    len: usize,
+}
+
+impl Mempool {
+    /// Number of waiting transactions.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Accepts `tx` if it would be admitted after the sender's pending transactions.
+    pub fn insert(&mut self, state: &State, tx: SignedTransaction) -> Result<Hash32, SubmitError> {
+        let sender = tx.tx.sender;
+        let account_nonce = state.account(&sender).map_or(0, |a| a.nonce);
+        let queue = self.queues.get(&sender);
+        let pending = queue.map_or(0, BTreeMap::len) as u64;
+        let expected = account_nonce + pending;
+        let nonce = tx.tx.nonce;
+        if nonce >= account_nonce && nonce < expected {
+            return Err(SubmitError::Duplicate(nonce));
+        }
+        if nonce > expected {
+            return Err(SubmitError::NonceGap { expected, got: nonce });
+        }
+        if pending == 0 {
+            // Signature, nonce, fee and balance, exactly as the block will check them.
+            state.check_admission(&tx)?;
+        } else {
+            // Later nonces: the signature and fee now; the balance when the block executes.
+            tx.verify(&state.params().chain_id).map_err(AdmissionError::BadSignature)?;
+            let min = state.params().min_fee;
+            if tx.tx.fee < min {
+                return Err(AdmissionError::FeeTooLow { offered: tx.tx.fee, min }.into());
+            }
+        }
+        if self.len >= MAX_POOL_TXS || pending as usize >= MAX_PER_SENDER {
+            return Err(SubmitError::Full);
+        }
+        let id = tx.hash();
+        self.queues.entry(sender).or_default().insert(nonce, tx);
+        self.len += 1;
+        Ok(id)
+    }
+
+    /// Up to `max` transactions for a block, taking senders in turn so one busy sender cannot
+    /// crowd out the rest; skips `exclude` (transactions already in unexecuted ancestors).
+    pub fn select(&self, max: usize, exclude: &BTreeSet<Hash32>) -> Vec<SignedTransaction> {
+        let mut cursors: Vec<_> = self.queues.values().map(|q| q.values()).collect();
+        let mut picked = Vec::new();
+        while picked.len() < max && !cursors.is_empty() {
+            cursors.retain_mut(|cursor| {
+                if picked.len() >= max {
+                    return true;
+                }
+                match cursor.next() {
+                    Some(tx) => {
+                        if !exclude.contains(&tx.hash()) {
+                            picked.push(tx.clone());
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            });
+        }
+        picked
+    }
+
+    /// Drops transactions whose nonce the state has used (executed or made stale).
+    pub fn prune<'a>(&mut self, state: &State, senders: impl IntoIterator<Item = &'a PublicKey>) {
+        for sender in senders {
+            let next = state.account(sender).map_or(0, |a| a.nonce);
+            if let Some(queue) = self.queues.get_mut(sender) {
+                let kept = queue.split_off(&next);
+                self.len -= queue.len();
+                *queue = kept;
+                if queue.is_empty() {
+                    self.queues.remove(sender);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! What the consensus side and the API side share: the executed market state, the mempool,
+//! the block log, and the event feed.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+
+use rigshare_market::{Event, State};
+use rigshare_types::block::Checkpoint;
+use rigshare_types::{Hash32, SignedTransaction};
+use tokio::sync::broadcast;
+
+use crate::block::Block;
+use crate::mempool::{Mempool, SubmitError};
+use crate::store::{BlockStore, StoreError, StoredBlock};
+
+/// Finalized blocks a slow subscriber may lag behind before it misses some.
+const EVENT_BACKLOG: usize = 1_024;
+
+/// A finalized, executed block as subscribers see it.
+#[derive(Clone, Debug)]
+pub struct Finalized {
+    /// The block.
+    pub block: Block,
+    /// What executing it did, in order.
+    pub events: Vec<Event>,
+    /// The state root after it.
+    pub state_root: Hash32,
+    /// Its encoded finalization certificate, if consensus delivered one.
+    pub finalization: Option<Vec<u8>>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) state: RwLock<State>,
+    pub(crate) mempool: Mutex<Mempool>,
+    pub(crate) store: Mutex<BlockStore>,
+    /// State root after each executed height (index = height; 0 is genesis).
+    pub(crate) roots: RwLock<Vec<Hash32>>,
+    /// For each checkpointed height, the first finalized block that certifies it.
+    pub(crate) certified: RwLock<BTreeMap<u64, u64>>,
+    /// Seed signatures by consensus view, captured from certificates.
+    pub(crate) seeds: Mutex<BTreeMap<u64, [u8; 48]>>,
+    /// Finalization certificates by block digest, until the block is stored.
+    pub(crate) finalizations: Mutex<BTreeMap<Hash32, Vec<u8>>>,
+    pub(crate) events: broadcast::Sender<Arc<Finalized>>,
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock would already have stopped the chain; the data is still
+    // the last consistent value, so keep serving it.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(state: State, store: BlockStore, roots: Vec<Hash32>) -> Shared {
+        Shared {
+            state: RwLock::new(state),
+            mempool: Mutex::new(Mempool::default()),
+            store: Mutex::new(store),
+            roots: RwLock::new(roots),
+            certified: RwLock::new(BTreeMap::new()),
+            seeds: Mutex::new(BTreeMap::new()),
+            finalizations: Mutex::new(BTreeMap::new()),
+            events: broadcast::channel(EVENT_BACKLOG).0,
+        }
+    }
+
+    pub(crate) fn executed_height(&self) -> u64 {
+        (read(&self.roots).len() as u64).saturating_sub(1)
+    }
+
+    pub(crate) fn root_at(&self, height: u64) -> Option<Hash32> {
+        read(&self.roots).get(height as usize).copied()
+    }
+
+    pub(crate) fn latest_checkpoint(&self) -> Checkpoint {
+        let roots = read(&self.roots);
+        let height = (roots.len() as u64).saturating_sub(1);
+        Checkpoint { height, state_root: roots.last().copied().unwrap_or_default() }
+    }
+}
+
+/// A cheap, cloneable handle to a running chain: submit transactions, read the executed state,
+/// fetch finalized blocks, follow new ones. Names no consensus type.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) info: Arc<NetworkInfo>,
+}
+
+/// Fixed facts about the network a handle belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkInfo {
+    /// The BLS12-381 group public key (G2, 96 bytes) that verifies every certificate.
+    pub network_key: Vec<u8>,
+    /// The consensus namespace certificates are signed under.
+    pub namespace: Vec<u8>,
+    /// Digest of the genesis block.
+    pub genesis: Hash32,
+    /// The market's chain id (in every transaction signature).
+    pub chain_id: String,
+}
+
+impl Handle {
+    /// Queues a transaction for inclusion; returns its id.
+    pub fn submit(&self, tx: SignedTransaction) -> Result<Hash32, SubmitError> {
+        let state = read(&self.shared.state);
+        lock(&self.shared.mempool).insert(&state, tx)
+    }
+
+    /// Runs `f` on the executed market state.
+    pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&read(&self.shared.state))
+    }
+
+    /// Highest executed (finalized) height.
+    pub fn height(&self) -> u64 {
+        self.shared.executed_height()
+    }
+
+    /// State root after `height`, if executed.
+    pub fn state_root(&self, height: u64) -> Option<Hash32> {
+        self.shared.root_at(height)
+    }
+
+    /// The finalized block at `height`.
+    pub fn block(&self, height: u64) -> Result<Option<StoredBlock>, StoreError> {
+        lock(&self.shared.store).get(height)
+    }
+
+    /// The first finalized block whose checkpoint certifies the state root of `height`.
+    pub fn certifying_block(&self, height: u64) -> Option<u64> {
+        read(&self.shared.certified).get(&height).copied()
+    }
+
+    /// The highest height whose state root a finalized block has certified.
+    pub fn latest_certified(&self) -> Option<(u64, u64)> {
+        read(&self.shared.certified).iter().next_back().map(|(h, b)| (*h, *b))
+    }
+
+    /// Transactions waiting for a block.
+    pub fn pending(&self) -> usize {
+        lock(&self.shared.mempool).len()
+    }
+
+    /// Follows finalized blocks from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Finalized>> {
+        self.shared.events.subscribe()
+    }
+
+    /// The network's fixed facts.
+    pub fn info(&self) -> &NetworkInfo {
+        &self.info
+    }
+}
