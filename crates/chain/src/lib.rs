@@ -20,6 +20,7 @@
 
 mod app;
 pub mod block;
+pub mod certificate;
 pub mod engine;
 mod executor;
 pub mod keys;

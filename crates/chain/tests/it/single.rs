@@ -32,3 +32,76 @@ fn single_validator_finalizes_transfers() {
     assert!(value.is_some());
     assert_eq!(proof.verify(&root, &key.to_bytes(), value.as_deref()), Ok(()));
 }
+
+#[test]
+fn restart_from_the_data_dir_loses_nothing() {
+    let mut cluster = Cluster::start(1, "restart");
+    let chain = cluster.handle(0);
+    let (alice, bob) = (user(5), user(6));
+    for nonce in 0..3 {
+        chain.submit(transfer(&alice, nonce, &bob, 500)).unwrap();
+    }
+    wait_for("transfers executed", Duration::from_secs(20), || {
+        chain.with_state(|s| s.account(&alice.public()).map(|a| a.nonce)) == Some(3)
+    });
+    let height = chain.height();
+    let root = chain.state_root(height).unwrap();
+    let block = chain.block(height).unwrap().unwrap();
+    drop(chain);
+    cluster.stop(0);
+
+    cluster.restart(0);
+    let chain = cluster.handle(0);
+    // The block log is replayed before the validator takes part again.
+    assert!(chain.height() >= height);
+    assert_eq!(chain.state_root(height), Some(root));
+    assert_eq!(chain.block(height).unwrap().unwrap(), block);
+    assert_eq!(chain.with_state(|s| s.account(&alice.public()).map(|a| a.nonce)), Some(3));
+    // And it keeps finalizing after the restart.
+    wait_for("progress after restart", Duration::from_secs(20), || chain.height() > height + 5);
+    chain.submit(transfer(&alice, 3, &bob, 500)).unwrap();
+    wait_for("new transfer executed", Duration::from_secs(20), || {
+        chain.with_state(|s| s.account(&alice.public()).map(|a| a.nonce)) == Some(4)
+    });
+}
+
+#[test]
+fn certificates_verify_with_the_network_key_alone() {
+    use rigshare_chain::certificate::{CertificateError, verify_finalization};
+    let cluster = Cluster::start(1, "certs");
+    let chain = cluster.handle(0);
+    wait_for("blocks", Duration::from_secs(20), || chain.height() >= 5);
+    let info = chain.info().clone();
+    // Find a block that carries its own certificate.
+    let stored = (1..=chain.height())
+        .rev()
+        .find_map(|h| chain.block(h).unwrap().filter(|b| b.finalization.is_some()))
+        .expect("a block with its certificate");
+    let header = stored.block.header;
+    let cert = stored.finalization.unwrap();
+    assert_eq!(verify_finalization(&info.network_key, &info.namespace, &header, &cert), Ok(()));
+
+    let mut tampered = header;
+    tampered.timestamp_ms += 1;
+    assert_eq!(
+        verify_finalization(&info.network_key, &info.namespace, &tampered, &cert),
+        Err(CertificateError::WrongBlock)
+    );
+    let other_key = rigshare_chain::keys::deal(99, 1).network_key();
+    assert_eq!(
+        verify_finalization(&other_key, &info.namespace, &header, &cert),
+        Err(CertificateError::BadSignature)
+    );
+    assert_eq!(
+        verify_finalization(&info.network_key, b"another-network", &header, &cert),
+        Err(CertificateError::BadSignature)
+    );
+    let mut bad_cert = cert.clone();
+    let last = bad_cert.len() - 1;
+    bad_cert[last] ^= 1;
+    assert!(verify_finalization(&info.network_key, &info.namespace, &header, &bad_cert).is_err());
+    assert_eq!(
+        verify_finalization(&info.network_key[1..], &info.namespace, &header, &cert),
+        Err(CertificateError::BadNetworkKey)
+    );
+}
