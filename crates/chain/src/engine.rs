@@ -110,6 +110,8 @@ pub struct Channels<S, R> {
     pub backfill: (S, R),
     /// Block broadcast.
     pub broadcast: (S, R),
+    /// Transaction gossip.
+    pub txs: (S, R),
 }
 
 /// Channel ids on the p2p network.
@@ -124,6 +126,8 @@ pub mod channel {
     pub const BACKFILL: u64 = 3;
     /// Block broadcast.
     pub const BROADCAST: u64 = 4;
+    /// Transaction gossip.
+    pub const TXS: u64 = 5;
 }
 
 /// Largest p2p message any channel carries for a committee of `n`.
@@ -131,6 +135,7 @@ pub fn max_message_size(n: u32) -> u32 {
     commonware_p2p::max_message_size(&[
         simplex::max_payload_size::<Scheme, crate::Digest>(n),
         commonware_consensus::marshal::max_payload_size::<Standard<Block>, Scheme>(n, &()),
+        crate::gossip::MAX_GOSSIP_BYTES,
     ])
 }
 
@@ -139,6 +144,12 @@ const PAGE_CACHE_PAGES: std::num::NonZeroUsize = NZUsize!(1_024);
 const MAILBOX: NonZeroUsize = NZUsize!(1_024);
 /// Epochs are not rotated: one epoch spans every height a devnet will reach.
 const EPOCH_LENGTH: u64 = u64::MAX / 2;
+
+/// The first bytes of a public key, hex: enough to tell validators apart.
+fn short_id(key: &ed25519::PublicKey) -> String {
+    let bytes = commonware_codec::Encode::encode(key);
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
 
 /// The genesis block every validator starts from.
 pub fn genesis_block(genesis: &Genesis) -> Result<Block, ChainError> {
@@ -193,7 +204,9 @@ where
     };
 
     let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
-    let prefix = "rigshare".to_string();
+    // Partitions are named per validator so several can share one storage backend (the
+    // deterministic runtime gives all validators of a test the same one).
+    let prefix = format!("rigshare-{}", short_id(&me));
 
     // Block backfill and broadcast.
     let resolver = marshal_resolver::init(
@@ -284,6 +297,17 @@ where
         let shared = shared.clone();
         let mailbox = mailbox.clone();
         move |_| executor::run(shared, updates, mailbox)
+    });
+
+    // Transaction gossip.
+    let (outbox, outgoing) = mpsc::unbounded();
+    *crate::shared::lock(&shared.gossip) = Some(outbox);
+    let (gossip_sender, gossip_receiver) = channels.txs;
+    ctx.child("gossip_out").spawn(move |_| crate::gossip::outbound(gossip_sender, outgoing));
+    ctx.child("gossip_in").spawn({
+        let shared = shared.clone();
+        let chain_id = cfg.genesis.params.chain_id.clone();
+        move |_| crate::gossip::inbound(shared, chain_id, gossip_receiver)
     });
 
     // The application, wrapped for marshal, and consensus on top.

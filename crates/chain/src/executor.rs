@@ -14,12 +14,12 @@ use commonware_consensus::types::Height;
 use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use futures::channel::mpsc;
-use rigshare_market::{BlockContext, BlockError, Signatures, State};
+use rigshare_market::{BlockContext, BlockError, Signatures};
 use rigshare_types::Hash32;
 use tracing::{error, info};
 
 use crate::block::Block;
-use crate::shared::{Finalized, Shared, lock, read};
+use crate::shared::{Finalized, Shared, lock};
 use crate::store::{StoreError, StoredBlock};
 use crate::Scheme;
 
@@ -70,16 +70,15 @@ pub(crate) fn execute(
         time_ms: header.timestamp_ms,
         seed: header.randomness(),
     };
-    let outcome = {
-        let mut state = shared.state.write().unwrap_or_else(PoisonError::into_inner);
-        // Signatures were batch-verified by a quorum before this block could be finalized.
-        let outcome = state
-            .apply_block_with(&ctx, &block.txs, Signatures::AlreadyVerified)
-            .map_err(|source| ExecuteError::Market { height: header.height, source })?;
-        let senders: Vec<_> = block.txs.iter().map(|t| t.tx.sender).collect();
-        lock(&shared.mempool).prune(&state, &senders);
-        outcome
-    };
+    // Readers see a block either not at all or fully: applied, stored and rooted. The state
+    // lock is held until all three are done.
+    let mut state = shared.state.write().unwrap_or_else(PoisonError::into_inner);
+    // Signatures were batch-verified by a quorum before this block could be finalized.
+    let outcome = state
+        .apply_block_with(&ctx, &block.txs, Signatures::AlreadyVerified)
+        .map_err(|source| ExecuteError::Market { height: header.height, source })?;
+    let senders: Vec<_> = block.txs.iter().map(|t| t.tx.sender).collect();
+    lock(&shared.mempool).prune(&state, &senders);
     let ours = shared.root_at(header.checkpoint.height);
     if ours != Some(header.checkpoint.state_root) {
         error!(
@@ -100,6 +99,7 @@ pub(crate) fn execute(
         .unwrap_or_else(PoisonError::into_inner)
         .entry(header.checkpoint.height)
         .or_insert(header.height);
+    drop(state);
     let finalized = Arc::new(Finalized {
         block: stored.block,
         events: outcome.events,
@@ -166,10 +166,4 @@ fn prune_finalizations(shared: &Shared, _delivered: &Hash32) {
         let Some(first) = finalizations.keys().next().copied() else { break };
         finalizations.remove(&first);
     }
-}
-
-/// The executed state, for callers that hold only the shared handle.
-#[allow(dead_code)]
-pub(crate) fn with_state<R>(shared: &Shared, f: impl FnOnce(&State) -> R) -> R {
-    f(&read(&shared.state))
 }

@@ -23,6 +23,7 @@ pub mod block;
 pub mod certificate;
 pub mod engine;
 mod executor;
+mod gossip;
 pub mod keys;
 pub mod local;
 pub mod mempool;

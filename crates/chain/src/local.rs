@@ -133,6 +133,7 @@ fn run(
             resolver: network.register(channel::RESOLVER, quota),
             backfill: network.register(channel::BACKFILL, quota),
             broadcast: network.register(channel::BROADCAST, quota),
+            txs: network.register(channel::TXS, quota),
         };
         network.start();
         let _ = identity.public_key();
@@ -149,4 +150,133 @@ fn run(
         let _ = stop.await;
         let _ = ctx.stop(0, Some(Duration::from_secs(2))).await;
     });
+}
+
+/// A whole committee on this machine: `n` validators on loopback with a dealt key, each with
+/// its own data directory under one root. What `rigshare devnet`, the tests and the benchmarks
+/// run.
+pub struct LocalNetwork {
+    /// The dealt committee.
+    pub committee: crate::keys::Committee,
+    /// Each validator's configuration (to restart it).
+    pub configs: Vec<LocalConfig>,
+    validators: Vec<Option<LocalValidator>>,
+}
+
+/// Settings for a [`LocalNetwork`].
+#[derive(Clone)]
+pub struct LocalNetworkConfig {
+    /// Validators.
+    pub validators: u32,
+    /// Root of every validator's data.
+    pub dir: PathBuf,
+    /// Market genesis.
+    pub genesis: rigshare_market::Genesis,
+    /// Seed of the dealt committee keys.
+    pub key_seed: u64,
+    /// Consensus namespace.
+    pub namespace: Vec<u8>,
+    /// Consensus timing.
+    pub timing: crate::Timing,
+    /// Most transactions per block.
+    pub max_block_txs: usize,
+    /// First port to listen on; 0 picks free ports.
+    pub base_port: u16,
+}
+
+impl LocalNetwork {
+    /// Deals keys and starts every validator.
+    pub fn start(cfg: LocalNetworkConfig) -> Result<LocalNetwork, ChainError> {
+        let committee = crate::keys::deal(cfg.key_seed, cfg.validators);
+        let mut addrs = Vec::new();
+        for i in 0..cfg.validators {
+            let port = if cfg.base_port == 0 { free_port()? } else { cfg.base_port + i as u16 };
+            addrs.push(SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+        let peers: Vec<_> = committee.participants.iter().cloned().zip(addrs.iter().copied()).collect();
+        let configs: Vec<LocalConfig> = committee
+            .validators
+            .iter()
+            .zip(&addrs)
+            .enumerate()
+            .map(|(i, (keys, addr))| LocalConfig {
+                validator: ValidatorConfig {
+                    namespace: cfg.namespace.clone(),
+                    identity: keys.identity.clone(),
+                    participants: committee.participants.clone(),
+                    sharing: committee.sharing.clone(),
+                    share: keys.share.clone(),
+                    genesis: cfg.genesis.clone(),
+                    data_dir: cfg.dir.join(format!("validator-{i}")),
+                    timing: cfg.timing,
+                    max_block_txs: cfg.max_block_txs,
+                },
+                listen: *addr,
+                peers: peers.clone(),
+                storage_dir: cfg.dir.join(format!("validator-{i}/consensus")),
+                worker_threads: 1,
+            })
+            .collect();
+        let mut validators = Vec::new();
+        for config in &configs {
+            validators.push(Some(LocalValidator::spawn(config.clone())?));
+        }
+        Ok(LocalNetwork { committee, configs, validators })
+    }
+
+    /// Validators in the committee.
+    pub fn len(&self) -> usize {
+        self.validators.len()
+    }
+
+    /// Whether the committee is empty (never, once started).
+    pub fn is_empty(&self) -> bool {
+        self.validators.is_empty()
+    }
+
+    /// The handle of validator `i`, if it is running.
+    pub fn handle(&self, i: usize) -> Option<Handle> {
+        self.validators.get(i)?.as_ref().map(|v| v.handle().clone())
+    }
+
+    /// Handles of the running validators.
+    pub fn running(&self) -> Vec<Handle> {
+        self.validators.iter().flatten().map(|v| v.handle().clone()).collect()
+    }
+
+    /// Stops validator `i` (its data stays).
+    pub fn stop(&mut self, i: usize) {
+        if let Some(v) = self.validators.get_mut(i).and_then(Option::take) {
+            v.stop();
+        }
+    }
+
+    /// Starts validator `i` again from its data.
+    pub fn restart(&mut self, i: usize) -> Result<(), ChainError> {
+        let Some(config) = self.configs.get(i) else { return Ok(()) };
+        let validator = LocalValidator::spawn(config.clone())?;
+        if let Some(slot) = self.validators.get_mut(i) {
+            *slot = Some(validator);
+        }
+        Ok(())
+    }
+
+    /// Stops every validator.
+    pub fn shutdown(&mut self) {
+        for i in 0..self.validators.len() {
+            self.stop(i);
+        }
+    }
+}
+
+impl Drop for LocalNetwork {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn free_port() -> Result<u16, ChainError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| ChainError::Io(PathBuf::from("127.0.0.1:0"), e))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| ChainError::Io(PathBuf::from("127.0.0.1:0"), e))
 }

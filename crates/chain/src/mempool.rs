@@ -55,6 +55,24 @@ impl Mempool {
 
     /// Accepts `tx` if it would be admitted after the sender's pending transactions.
     pub fn insert(&mut self, state: &State, tx: SignedTransaction) -> Result<Hash32, SubmitError> {
+        self.insert_checked(state, tx, false)
+    }
+
+    /// [`Mempool::insert`] for a transaction whose signature was verified already.
+    pub fn insert_presigned(
+        &mut self,
+        state: &State,
+        tx: SignedTransaction,
+    ) -> Result<Hash32, SubmitError> {
+        self.insert_checked(state, tx, true)
+    }
+
+    fn insert_checked(
+        &mut self,
+        state: &State,
+        tx: SignedTransaction,
+        signature_checked: bool,
+    ) -> Result<Hash32, SubmitError> {
         let sender = tx.tx.sender;
         let account_nonce = state.account(&sender).map_or(0, |a| a.nonce);
         let queue = self.queues.get(&sender);
@@ -67,12 +85,14 @@ impl Mempool {
         if nonce > expected {
             return Err(SubmitError::NonceGap { expected, got: nonce });
         }
-        if pending == 0 {
-            // Signature, nonce, fee and balance, exactly as the block will check them.
-            state.check_admission(&tx)?;
-        } else {
-            // Later nonces: the signature and fee now; the balance when the block executes.
+        if !signature_checked {
             tx.verify(&state.params().chain_id).map_err(AdmissionError::BadSignature)?;
+        }
+        if pending == 0 {
+            // Nonce, fee and balance, exactly as the block will check them.
+            state.check_admission_presigned(&tx.tx)?;
+        } else {
+            // Later nonces: the fee now; the balance when the block executes.
             let min = state.params().min_fee;
             if tx.tx.fee < min {
                 return Err(AdmissionError::FeeTooLow { offered: tx.tx.fee, min }.into());

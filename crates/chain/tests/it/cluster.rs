@@ -1,13 +1,10 @@
 //! Starts committees of validators on loopback for tests.
 
-use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use rigshare_chain::engine::{Timing, ValidatorConfig};
-use rigshare_chain::keys::{Committee, deal};
-use rigshare_chain::local::{LocalConfig, LocalValidator};
-use rigshare_chain::Handle;
+use rigshare_chain::local::{LocalNetwork, LocalNetworkConfig};
+use rigshare_chain::{Handle, Timing};
 use rigshare_market::{Genesis, Params};
 use rigshare_types::{Amount, Keypair, SignedTransaction, Transaction, TxBody};
 
@@ -25,15 +22,9 @@ pub fn genesis() -> Genesis {
     }
 }
 
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
+/// A committee on loopback under a fresh temporary directory, removed on drop.
 pub struct Cluster {
-    pub committee: Committee,
-    pub configs: Vec<LocalConfig>,
-    pub validators: Vec<Option<LocalValidator>>,
+    pub net: LocalNetwork,
     pub dir: PathBuf,
 }
 
@@ -41,57 +32,40 @@ impl Cluster {
     pub fn start(n: u32, name: &str) -> Cluster {
         let dir = std::env::temp_dir().join(format!("rigshare-chain-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let committee = deal(7, n);
-        let addrs: Vec<SocketAddr> = (0..n).map(|_| free_port()).collect();
-        let peers: Vec<_> = committee.participants.iter().cloned().zip(addrs.iter().copied()).collect();
-        let configs: Vec<LocalConfig> = committee
-            .validators
-            .iter()
-            .enumerate()
-            .map(|(i, keys)| LocalConfig {
-                validator: ValidatorConfig {
-                    namespace: b"rigshare-test".to_vec(),
-                    identity: keys.identity.clone(),
-                    participants: committee.participants.clone(),
-                    sharing: committee.sharing.clone(),
-                    share: keys.share.clone(),
-                    genesis: genesis(),
-                    data_dir: dir.join(format!("v{i}")),
-                    timing: Timing::default(),
-                    max_block_txs: 4_096,
-                },
-                listen: addrs[i],
-                peers: peers.clone(),
-                storage_dir: dir.join(format!("v{i}/consensus")),
-                worker_threads: 1,
-            })
-            .collect();
-        let validators = configs.iter().map(|c| Some(LocalValidator::spawn(c.clone()).unwrap())).collect();
-        Cluster { committee, configs, validators, dir }
+        let net = LocalNetwork::start(LocalNetworkConfig {
+            validators: n,
+            dir: dir.clone(),
+            genesis: genesis(),
+            key_seed: 7,
+            namespace: b"rigshare-test".to_vec(),
+            timing: Timing::default(),
+            max_block_txs: 4_096,
+            base_port: 0,
+        })
+        .unwrap();
+        Cluster { net, dir }
     }
 
     pub fn handle(&self, i: usize) -> Handle {
-        self.validators[i].as_ref().unwrap().handle().clone()
+        self.net.handle(i).unwrap()
+    }
+
+    pub fn is_running(&self, i: usize) -> bool {
+        self.net.handle(i).is_some()
     }
 
     pub fn stop(&mut self, i: usize) {
-        if let Some(v) = self.validators[i].take() {
-            v.stop();
-        }
+        self.net.stop(i);
     }
 
     pub fn restart(&mut self, i: usize) {
-        self.validators[i] = Some(LocalValidator::spawn(self.configs[i].clone()).unwrap());
+        self.net.restart(i).unwrap();
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        for v in self.validators.iter_mut() {
-            if let Some(v) = v.take() {
-                v.stop();
-            }
-        }
+        self.net.shutdown();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

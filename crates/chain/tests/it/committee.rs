@@ -8,10 +8,8 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Every validator that executed a height has the same root there.
 fn assert_agreement(cluster: &Cluster, upto: u64) {
-    let live: Vec<_> = (0..cluster.validators.len())
-        .filter(|i| cluster.validators[*i].is_some())
-        .map(|i| cluster.handle(i))
-        .collect();
+    let live: Vec<_> =
+        (0..cluster.net.len()).filter(|i| cluster.is_running(*i)).map(|i| cluster.handle(i)).collect();
     for height in 0..=upto {
         let roots: Vec<_> = live.iter().map(|h| h.state_root(height)).collect();
         assert!(roots.iter().all(|r| r.is_some() && *r == roots[0]), "height {height}: {roots:?}");

@@ -5,4 +5,5 @@
 
 mod cluster;
 mod committee;
+mod simulated;
 mod single;

@@ -119,6 +119,12 @@ impl State {
         self.admission(&signed.tx)
     }
 
+    /// [`State::check_admission`] for a transaction whose signature the caller has already
+    /// verified (for example in a batch).
+    pub fn check_admission_presigned(&self, tx: &Transaction) -> Result<(), AdmissionError> {
+        self.admission(tx)
+    }
+
     fn admission(&self, tx: &Transaction) -> Result<(), AdmissionError> {
         if tx.fee < self.params.min_fee {
             return Err(AdmissionError::FeeTooLow { offered: tx.fee, min: self.params.min_fee });
