@@ -38,6 +38,9 @@ const MAX_CLOCK_DRIFT_MS: u64 = 2_000;
 const SEED_WAIT: Duration = Duration::from_secs(2);
 /// How often waits re-check their condition.
 const POLL: Duration = Duration::from_millis(1);
+/// With nothing to include, how long a proposer waits for a transaction before proposing an
+/// empty block (well under the leader timeout). Keeps an idle chain from spinning.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// Unexecuted ancestors a proposer looks through to avoid re-including their transactions.
 const MAX_ANCESTRY_SCAN: usize = 64;
 
@@ -118,6 +121,10 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for App {
             }
             self.seed_of(parent_view)
         };
+
+        if lock(&self.shared.mempool).is_empty() {
+            Self::wait_until(&ctx, IDLE_WAIT, || !lock(&self.shared.mempool).is_empty()).await;
+        }
 
         // Transactions of unexecuted ancestors are still pooled: leave them out.
         let executed = self.shared.executed_height();

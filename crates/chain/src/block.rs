@@ -120,7 +120,7 @@ impl BoundedBlock for Block {
 
 #[cfg(test)]
 mod tests {
-    use commonware_codec::{Decode, Encode};
+    use commonware_codec::{DecodeExt, Encode};
     use rigshare_types::block::Checkpoint;
 
     use super::*;
@@ -149,9 +149,9 @@ mod tests {
         assert!(Block::decode(wrong_root.encode()).is_err());
         let mut trailing = bytes.to_vec();
         trailing.push(0);
-        assert!(Block::decode(trailing.as_slice()).is_err());
+        assert!(Block::decode(trailing).is_err());
         let mut huge = vec![0xff, 0xff, 0xff, 0x7f];
         huge.extend_from_slice(&bytes[4..]);
-        assert!(Block::decode(huge.as_slice()).is_err());
+        assert!(Block::decode(huge).is_err());
     }
 }
