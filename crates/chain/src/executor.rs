@@ -14,7 +14,7 @@ use commonware_consensus::types::Height;
 use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use futures::channel::mpsc;
-use rigshare_market::{BlockContext, BlockError, Signatures};
+use rigshare_market::{BlockContext, BlockError, Signatures, TxError};
 use rigshare_types::Hash32;
 use tracing::{error, info};
 
@@ -78,7 +78,16 @@ pub(crate) fn execute(
         .apply_block_with(&ctx, &block.txs, Signatures::AlreadyVerified)
         .map_err(|source| ExecuteError::Market { height: header.height, source })?;
     let senders: Vec<_> = block.txs.iter().map(|t| t.tx.sender).collect();
-    lock(&shared.mempool).prune(&state, &senders);
+    {
+        let mut pool = lock(&shared.mempool);
+        pool.prune(&state, &senders);
+        // A transaction refused on admission would be proposed again forever: drop it.
+        for (tx, result) in block.txs.iter().zip(&outcome.results) {
+            if matches!(result, Err(TxError::Admission(_))) {
+                pool.evict(&tx.tx.sender, tx.tx.nonce);
+            }
+        }
+    }
     let ours = shared.root_at(header.checkpoint.height);
     if ours != Some(header.checkpoint.state_root) {
         error!(

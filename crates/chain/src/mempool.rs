@@ -131,6 +131,18 @@ impl Mempool {
         picked
     }
 
+    /// Drops a sender's transaction at `nonce` and every later one: it was refused on admission
+    /// (say, the fee became unpayable), so the ones after it can never be admitted either.
+    pub fn evict(&mut self, sender: &PublicKey, nonce: u64) {
+        if let Some(queue) = self.queues.get_mut(sender) {
+            let dropped = queue.split_off(&nonce);
+            self.len -= dropped.len();
+            if queue.is_empty() {
+                self.queues.remove(sender);
+            }
+        }
+    }
+
     /// Drops transactions whose nonce the state has used (executed or made stale).
     pub fn prune<'a>(&mut self, state: &State, senders: impl IntoIterator<Item = &'a PublicKey>) {
         for sender in senders {
@@ -144,5 +156,64 @@ impl Mempool {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rigshare_market::{Genesis, Params};
+    use rigshare_types::{Amount, Keypair, Transaction, TxBody};
+
+    use super::*;
+
+    fn setup() -> (State, Keypair) {
+        let alice = Keypair::from_seed([1; 32]);
+        let genesis = Genesis {
+            params: Params::default(),
+            balances: vec![(alice.public(), Amount::units(10))],
+            time_ms: 0,
+        };
+        (State::genesis(&genesis).unwrap(), alice)
+    }
+
+    fn tx(key: &Keypair, nonce: u64, chain: &str) -> SignedTransaction {
+        Transaction {
+            sender: key.public(),
+            nonce,
+            fee: Amount::micro(100),
+            body: TxBody::Transfer { to: PublicKey([9; 32]), amount: Amount(1) },
+        }
+        .sign(key, chain)
+    }
+
+    #[test]
+    fn orders_by_nonce_and_rejects_gaps_duplicates_and_forgeries() {
+        let (state, alice) = setup();
+        let chain = state.params().chain_id.clone();
+        let mut pool = Mempool::default();
+        assert!(pool.insert(&state, tx(&alice, 0, &chain)).is_ok());
+        assert!(pool.insert(&state, tx(&alice, 1, &chain)).is_ok());
+        assert_eq!(pool.insert(&state, tx(&alice, 1, &chain)), Err(SubmitError::Duplicate(1)));
+        assert_eq!(
+            pool.insert(&state, tx(&alice, 5, &chain)),
+            Err(SubmitError::NonceGap { expected: 2, got: 5 })
+        );
+        assert!(matches!(
+            pool.insert(&state, tx(&alice, 2, "other-chain")),
+            Err(SubmitError::Admission(AdmissionError::BadSignature(_)))
+        ));
+        let stranger = Keypair::from_seed([2; 32]);
+        assert_eq!(
+            pool.insert(&state, tx(&stranger, 0, &chain)),
+            Err(SubmitError::Admission(AdmissionError::UnknownSender))
+        );
+        let picked = pool.select(10, &BTreeSet::new());
+        assert_eq!(picked.iter().map(|t| t.tx.nonce).collect::<Vec<_>>(), vec![0, 1]);
+        let skip: BTreeSet<Hash32> = [picked[0].hash()].into();
+        assert_eq!(pool.select(10, &skip).len(), 1);
+        pool.evict(&alice.public(), 1);
+        assert_eq!(pool.len(), 1);
+        pool.evict(&alice.public(), 0);
+        assert!(pool.is_empty());
     }
 }
