@@ -497,10 +497,9 @@ fn lease_id(state: &State, r: LeaseRef) -> LeaseId {
 fn lease_sender(state: &State, keys: &[Keypair], who: Sender, lease: LeaseId) -> usize {
     match who {
         Sender::Actor(i) => i,
-        Sender::Natural => state
-            .lease(lease)
-            .and_then(|l| index_of(keys, &l.provider))
-            .unwrap_or(REQUESTORS),
+        Sender::Natural => {
+            state.lease(lease).and_then(|l| index_of(keys, &l.provider)).unwrap_or(REQUESTORS)
+        }
     }
 }
 
@@ -662,7 +661,8 @@ fn build_block(state: &State, keys: &[Keypair], plan: &[TxPlan]) -> Vec<SignedTr
     for tx in plan {
         let (who, body) = resolve(state, keys, &tx.op);
         let sender = keys[who].public();
-        let next = next.entry(sender).or_insert_with(|| state.account(&sender).map_or(0, |a| a.nonce));
+        let next =
+            next.entry(sender).or_insert_with(|| state.account(&sender).map_or(0, |a| a.nonce));
         let (mut nonce, mut fee, mut signer) = (*next, FEE, &keys[who]);
         match tx.flaw {
             Flaw::None | Flaw::Duplicate => *next += 1,
@@ -793,17 +793,21 @@ fn check_state(net: &Net) {
 
     // Provider bookkeeping matches the leases and orders.
     for (who, p) in state.providers() {
-        let mine: Vec<_> =
-            state.leases().map(|(_, l)| l).filter(|l| l.provider == *who && l.status.is_active()).collect();
+        let mine: Vec<_> = state
+            .leases()
+            .map(|(_, l)| l)
+            .filter(|l| l.provider == *who && l.status.is_active())
+            .collect();
         assert_eq!(p.active_leases as usize, mine.len(), "{who:?}: active lease count");
         let bids = state
             .orders()
-            .filter(|(_, o)| o.status == OrderStatus::Open && o.bids.iter().any(|b| b.provider == *who))
+            .filter(|(_, o)| {
+                o.status == OrderStatus::Open && o.bids.iter().any(|b| b.provider == *who)
+            })
             .count();
         assert_eq!(p.open_bids as usize, bids, "{who:?}: open bid count");
         for (g, group) in p.inventory.iter().enumerate() {
-            let leased: u32 =
-                mine.iter().filter(|l| l.group as usize == g).map(|l| l.gpus).sum();
+            let leased: u32 = mine.iter().filter(|l| l.group as usize == g).map(|l| l.gpus).sum();
             assert_eq!(group.leased, leased, "{who:?}: GPUs leased from group {g}");
             assert!(group.leased <= group.gpu.count, "{who:?}: group {g} overbooked");
         }
@@ -848,7 +852,10 @@ fn check_admission(before: &Accounts, txs: &[SignedTransaction], out: &BlockOutc
         } else {
             assert!(
                 admitted
-                    || matches!(result, Err(TxError::Admission(AdmissionError::CannotPayFee { .. }))),
+                    || matches!(
+                        result,
+                        Err(TxError::Admission(AdmissionError::CannotPayFee { .. }))
+                    ),
                 "{result:?}"
             );
         }
@@ -866,7 +873,8 @@ fn check_admission(before: &Accounts, txs: &[SignedTransaction], out: &BlockOutc
 fn drain(nets: &mut [&mut Net], stats: &mut Stats) {
     let p = harness::params();
     let gap = p.max_duration_ms + p.result_grace_ms + 1;
-    let blocks = u64::from(MAX_GEN_AUCTION_BLOCKS) + p.start_timeout_blocks + p.unbonding_blocks + 2;
+    let blocks =
+        u64::from(MAX_GEN_AUCTION_BLOCKS) + p.start_timeout_blocks + p.unbonding_blocks + 2;
     for _ in 0..blocks {
         let outs: Vec<BlockOutcome> = nets.iter_mut().map(|n| n.block_after(gap, vec![])).collect();
         assert!(outs.windows(2).all(|w| w[0] == w[1]));
@@ -1067,7 +1075,8 @@ fn run_replays(plan: &[BlockPlan], stats: &mut Stats) {
         assert_eq!(out, b.block_after(block.gap_ms, txs.clone()));
         stats.record(&txs, &out);
         let ok = |r: &Result<(), TxError>| matches!(r, Ok(()) | Err(TxError::Execution(_)));
-        admitted.extend(txs.iter().zip(&out.results).filter(|(_, r)| ok(r)).map(|(t, _)| t.clone()));
+        admitted
+            .extend(txs.iter().zip(&out.results).filter(|(_, r)| ok(r)).map(|(t, _)| t.clone()));
         if !admitted.is_empty() && !block.replays.is_empty() {
             let txs = block.replays.iter().map(|i| admitted[i % admitted.len()].clone()).collect();
             replay(&mut a, &mut b, txs);
@@ -1214,12 +1223,12 @@ fn paid_never_exceeds_cost() {
     let out = net.block(txs);
     assert!(out.results.iter().all(Result::is_ok), "{:?}", out.results);
     let orders = [OrderId(1), OrderId(2), OrderId(3), OrderId(4)];
-    let bids =
-        orders.map(|order| net.tx(&provider, TxBody::Bid { order, price_gpu_hour: price }));
+    let bids = orders.map(|order| net.tx(&provider, TxBody::Bid { order, price_gpu_hour: price }));
     assert!(net.block(bids.to_vec()).results.iter().all(Result::is_ok));
     net.idle(1);
     let leases: Vec<LeaseId> = orders.iter().map(|o| net.order(*o).leases[0]).collect();
-    let starts = leases.iter().map(|l| net.tx(&provider, TxBody::StartLease { lease: *l })).collect();
+    let starts =
+        leases.iter().map(|l| net.tx(&provider, TxBody::StartLease { lease: *l })).collect();
     assert!(net.block(starts).results.iter().all(Result::is_ok));
     let started = net.state.time_ms();
 
