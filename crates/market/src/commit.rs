@@ -59,10 +59,11 @@ impl Commitment {
         let updates = changes.into_iter().map(|(key, value)| (key_hash(&key), value));
         let tree = JellyfishMerkleTree::<_, Sha256>::new(&*self);
         let (root, batch) = tree.put_value_set(updates, version).map_err(|e| e.to_string())?;
+        let written: Vec<KeyHash> = batch.node_batch.values().keys().map(|(_, key)| *key).collect();
         self.apply(batch);
         let root = Hash32(root.0);
         self.roots.insert(version, root);
-        self.prune(version);
+        self.prune(version, &written);
         Ok(root)
     }
 
@@ -78,8 +79,9 @@ impl Commitment {
         }
     }
 
-    /// Drops what only versions older than the retention window need.
-    fn prune(&mut self, latest: Version) {
+    /// Drops what only versions older than the retention window need. `written` are the keys
+    /// written at `latest`: only their histories can have gained an entry to prune.
+    fn prune(&mut self, latest: Version, written: &[KeyHash]) {
         let Some(horizon) = latest.checked_sub(self.retained) else { return };
         // Versions after `horizon` stay. A node that became stale at version v belongs to
         // versions before v only, so it can go once v <= horizon + 1.
@@ -90,8 +92,8 @@ impl Commitment {
             }
         }
         self.roots = self.roots.split_off(&(horizon + 1));
-        // Only keys written at `latest` can have gained a history entry to prune.
-        for history in self.values.values_mut().filter(|h| h.contains_key(&latest)) {
+        for key in written {
+            let Some(history) = self.values.get_mut(key) else { continue };
             // Keep the newest entry at or before the horizon (it is the value at `horizon + 1`).
             if let Some(&floor) = history.range(..=horizon + 1).next_back().map(|(v, _)| v) {
                 *history = history.split_off(&floor);

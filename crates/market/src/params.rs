@@ -30,6 +30,10 @@ pub struct Params {
     pub result_grace_ms: u64,
     /// Most transactions in one block.
     pub max_block_txs: u32,
+    /// How often, in ms of block time, a running lease's accrued payment is moved from escrow
+    /// to the provider. 0 settles every block. Exhaustion and time limits are acted on in the
+    /// block they occur whatever this is.
+    pub settle_interval_ms: u64,
 }
 
 impl Default for Params {
@@ -47,6 +51,7 @@ impl Default for Params {
             start_timeout_blocks: 600,
             result_grace_ms: 600_000,
             max_block_txs: 10_000,
+            settle_interval_ms: 60_000,
         }
     }
 }

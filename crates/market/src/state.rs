@@ -1,6 +1,6 @@
 //! The market state: committed tables plus indexes derived from them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rigshare_types::records::{Account, Globals, Lease, Order, Provider};
 use rigshare_types::{
@@ -35,8 +35,10 @@ pub struct State {
 pub(crate) struct Index {
     /// Open auctions by closing height.
     pub(crate) auctions: BTreeSet<(u64, OrderId)>,
-    /// Leases streaming payment.
-    pub(crate) running: BTreeSet<LeaseId>,
+    /// Running leases and the block time (ms) at which each is next due for settlement.
+    pub(crate) running: BTreeMap<LeaseId, u64>,
+    /// The same, ordered by due time.
+    pub(crate) settle: BTreeSet<(u64, LeaseId)>,
     /// Pending leases by start deadline.
     pub(crate) pending: BTreeSet<(u64, LeaseId)>,
     /// Providers with unbonding stake, by release height.

@@ -54,17 +54,33 @@ impl PublicKey {
 
 /// Verifies many `(key, domain, message, signature)` items at once (ed25519 batch verification,
 /// several times faster than one by one). Fails if any item fails, without saying which.
+///
+/// Accepts only what [`PublicKey::verify`] (strict) would accept as far as forgery goes: batch
+/// equations alone admit weak (small-order) public keys and small-order nonces, for which a
+/// signature can be forged without the secret key, so those are refused up front.
 pub fn verify_batch(items: &[(PublicKey, &[u8], &[u8], Signature)]) -> Result<(), SignatureError> {
     let mut keys = Vec::with_capacity(items.len());
     let mut messages = Vec::with_capacity(items.len());
     let mut signatures = Vec::with_capacity(items.len());
     for (key, domain, message, signature) in items {
-        keys.push(VerifyingKey::from_bytes(&key.0).map_err(|_| SignatureError::MalformedKey)?);
+        let verifying =
+            VerifyingKey::from_bytes(&key.0).map_err(|_| SignatureError::MalformedKey)?;
+        if verifying.is_weak() || has_small_order_nonce(signature) {
+            return Err(SignatureError::Invalid);
+        }
+        keys.push(verifying);
         messages.push(signed_bytes(domain, message));
         signatures.push(ed25519_dalek::Signature::from_bytes(&signature.0));
     }
     let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
     ed25519_dalek::verify_batch(&refs, &signatures, &keys).map_err(|_| SignatureError::Invalid)
+}
+
+/// Whether the signature's `R` fails to decode or has small order.
+fn has_small_order_nonce(signature: &Signature) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(signature.0.get(..32).unwrap_or(&[0u8; 32]));
+    curve25519_dalek::edwards::CompressedEdwardsY(r).decompress().is_none_or(|p| p.is_small_order())
 }
 
 fn signed_bytes(domain: &[u8], message: &[u8]) -> Vec<u8> {
@@ -137,6 +153,29 @@ impl FromStr for PublicKey {
     }
 }
 
+crate::serde_str::serde_via_str!(PublicKey, "public key (64 hex characters)");
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl serde::Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        parse_hex_array(&text)
+            .map(Signature)
+            .map_err(|_| serde::de::Error::custom("invalid signature: expected 128 hex characters"))
+    }
+}
+
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signature({})", hex::encode(self.0.get(..8).unwrap_or_default()))
@@ -182,5 +221,29 @@ mod tests {
         bytes[0] = 2;
         let sig = Signature([0; 64]);
         assert_eq!(PublicKey(bytes).verify(b"", b"", &sig), Err(SignatureError::MalformedKey));
+    }
+}
+
+#[cfg(test)]
+mod weak_key_tests {
+    use super::*;
+
+    /// With the identity point as public key, `R = B, s = 1` satisfies the batch equation for any
+    /// message: a forgery. Strict verification and the batch path must both refuse it.
+    #[test]
+    fn forgery_against_a_weak_key_is_refused_in_batches() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = PublicKey(identity);
+        let mut sig = [0u8; 64];
+        // The compressed base point.
+        sig[..32].copy_from_slice(&curve25519_dalek::constants::ED25519_BASEPOINT_COMPRESSED.0);
+        sig[32] = 1;
+        let forged = Signature(sig);
+        assert!(weak.verify(b"d", b"steal", &forged).is_err());
+        assert_eq!(
+            verify_batch(&[(weak, &b"d"[..], &b"steal"[..], forged)]),
+            Err(SignatureError::Invalid)
+        );
     }
 }

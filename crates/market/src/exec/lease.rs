@@ -1,9 +1,14 @@
 //! Leases: start, streaming settlement, results, closing, and finishing the order.
 //!
-//! Payment is cumulative: after every block a running lease has been paid
-//! `cost(price, gpus, min(now, start + max_duration) - start)`, capped by its escrow. Paying the
-//! difference to what was already paid means no amount is ever paid twice, and the cap means
-//! escrow is never overdrawn: a lease that cannot be paid in full closes.
+//! Payment streams continuously and is cumulative: at block time `now` a running lease has
+//! earned `cost(price, gpus, min(now, start + max_duration) - start)`. Settlement moves the
+//! difference to what was already paid from the lease's escrow to the provider, so no amount is
+//! ever paid twice, capped by the escrow, so escrow is never overdrawn.
+//!
+//! A lease is settled when it is *due*: every `settle_interval_ms` of block time (every block
+//! when 0), in the block its escrow runs out (it then closes), in the block its time limit plus
+//! the result grace period passes (it closes without a result), and whenever it ends. Only due
+//! leases are touched, so a block's cost does not grow with the number of running leases.
 
 use rigshare_types::records::{CloseReason, LeaseStatus, OrderStatus};
 use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey, SignedReceipt};
@@ -37,7 +42,7 @@ impl State {
             lease.started_ms = Some(now);
         }
         self.index.pending.remove(&(deadline, id));
-        self.index.running.insert(id);
+        self.schedule(id);
         events.push(Event::LeaseStarted { lease: id });
         Ok(())
     }
@@ -100,13 +105,14 @@ impl State {
         Ok(())
     }
 
-    /// Pays every running lease what it accrued; closes those whose escrow ran out or whose
-    /// time and grace period are over without a result.
-    pub(super) fn settle_running_leases(&mut self, events: &mut Vec<Event>) {
+    /// Settles the running leases that are due; closes those whose escrow ran out or whose time
+    /// and grace period are over without a result; schedules the rest again.
+    pub(super) fn settle_due_leases(&mut self, events: &mut Vec<Event>) {
         let now = self.globals.time_ms;
         let grace = self.params.result_grace_ms;
-        let running: Vec<LeaseId> = self.index.running.iter().copied().collect();
-        for id in running {
+        let due: Vec<(u64, LeaseId)> =
+            self.index.settle.range(..=(now, LeaseId(u64::MAX))).copied().collect();
+        for (_, id) in due {
             let exhausted = self.pay_accrued(id, events);
             let Some(lease) = self.leases.get(&id) else { continue };
             let Some(max_ms) = self.orders.get(&lease.order).map(|o| o.max_duration_ms) else {
@@ -119,6 +125,7 @@ impl State {
             } else if now >= ends.saturating_add(grace) {
                 CloseReason::NoResult
             } else {
+                self.schedule(id);
                 continue;
             };
             self.close_lease(id, reason, events);
@@ -126,6 +133,34 @@ impl State {
         }
     }
 
+    /// (Re)computes when a running lease is next due: the earliest of the next periodic
+    /// settlement, the moment its escrow can no longer cover what it earns, and the end of its
+    /// time limit plus grace.
+    fn schedule(&mut self, id: LeaseId) {
+        let now = self.globals.time_ms;
+        if let Some(old) = self.index.running.remove(&id) {
+            self.index.settle.remove(&(old, id));
+        }
+        let Some(lease) = self.leases.get(&id) else { return };
+        let (Some(started), Some(order)) = (lease.started_ms, self.orders.get(&lease.order)) else {
+            return;
+        };
+        let periodic = now.saturating_add(self.params.settle_interval_ms.max(1));
+        let limit = started
+            .saturating_add(order.max_duration_ms)
+            .saturating_add(self.params.result_grace_ms);
+        // First time t with cost(t - started) > paid + escrow: then the escrow cannot pay.
+        let budget = u128::from(lease.paid.0) + u128::from(lease.escrow.0) + 1;
+        let rate = u128::from(lease.price_gpu_hour.0) * u128::from(lease.gpus);
+        let exhaust = (budget * super::order::MS_PER_HOUR)
+            .div_ceil(rate.max(1))
+            .try_into()
+            .map_or(u64::MAX, |ms: u64| started.saturating_add(ms));
+        let due = if self.params.settle_interval_ms == 0 { now.saturating_add(1) } else { periodic };
+        let due = due.min(limit).min(exhaust).max(now.saturating_add(1));
+        self.index.running.insert(id, due);
+        self.index.settle.insert((due, id));
+    }
     /// Closes pending leases whose start deadline has passed.
     pub(super) fn expire_pending_leases(&mut self, events: &mut Vec<Event>) {
         let height = self.globals.height;
@@ -172,8 +207,8 @@ impl State {
     ) {
         let Some(provider) = self.leases.get(&id).map(|l| l.provider) else { return };
         self.end_lease(id, LeaseStatus::Closed(reason));
-        // Cancellation is the requestor's choice, not the provider's failure.
-        if reason != CloseReason::Cancelled
+        // Cancellation and an underfunded escrow are the requestor's doing, not the provider's.
+        if !matches!(reason, CloseReason::Cancelled | CloseReason::EscrowExhausted)
             && let Some(p) = self.providers.get_mut(&provider)
         {
             p.stats.failed = p.stats.failed.saturating_add(1);
@@ -192,7 +227,9 @@ impl State {
         lease.escrow = Amount::ZERO;
         lease.status = status;
         lease.ended_ms = Some(now);
-        self.index.running.remove(&id);
+        if let Some(due) = self.index.running.remove(&id) {
+            self.index.settle.remove(&(due, id));
+        }
         self.index.pending.remove(&(deadline, id));
         if let Some(order) = self.orders.get_mut(&order) {
             order.escrow = super::money::add(order.escrow, unspent);

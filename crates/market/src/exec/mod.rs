@@ -181,7 +181,7 @@ impl State {
 
     /// Work every block does after its transactions, in a fixed order.
     fn end_block(&mut self, events: &mut Vec<Event>) {
-        self.settle_running_leases(events);
+        self.settle_due_leases(events);
         self.expire_pending_leases(events);
         self.close_due_auctions(events);
         self.release_unbonded(events);

@@ -27,6 +27,8 @@ pub fn params() -> Params {
         unbonding_blocks: 10,
         start_timeout_blocks: 5,
         result_grace_ms: 10_000,
+        // Settle every block, so tests can check payment block by block.
+        settle_interval_ms: 0,
         ..Params::default()
     }
 }

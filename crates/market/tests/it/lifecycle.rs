@@ -340,3 +340,39 @@ fn capacity_is_held_by_leases() {
         Err(TxError::Execution(ExecError::Ineligible { gpus: 2 }))
     );
 }
+
+#[test]
+fn periodic_settlement_pays_the_same_and_still_closes_on_exhaustion() {
+    // The network default settles once a minute; the totals must equal per-block settlement.
+    let params = rigshare_market::Params { settle_interval_ms: 60_000, ..crate::harness::params() };
+    let user = key(1);
+    let rigs = [key(11), key(12), key(13)];
+    let mut net = Net::with_params(
+        params,
+        &[(&user, 1_000), (&rigs[0], 500), (&rigs[1], 500), (&rigs[2], 500)],
+    );
+    for rig in &rigs {
+        net.provider(rig, vec![gpus("H100", 2, 80, "1")]);
+    }
+    // Escrow for 10 minutes at 1.0/GPU-hour.
+    let order_spec = OrderSpec { deposit: Amount(1_000_000 / 6), ..spec(1) };
+    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
+    let lease = net.order(order).leases[0];
+    let rig = provider_of(&net, lease);
+    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    // Within the first minute nothing is moved yet, though it is earned.
+    net.block_after(30_000, vec![]);
+    assert_eq!(net.lease(lease).paid, Amount::ZERO);
+    // After a minute, the minute is paid.
+    net.block_after(31_000, vec![]);
+    let paid = net.lease(lease).paid;
+    assert_eq!(paid, Amount(1_000_000 * 61_000 / 3_600_000));
+    net.check_invariants();
+    // Exhaustion is acted on in the block it happens, not at the next periodic settlement.
+    let out = net.block_after(10 * 60_000, vec![]);
+    assert!(out.events.contains(&Event::LeaseClosed { lease, reason: CloseReason::EscrowExhausted }));
+    assert_eq!(net.lease(lease).paid, Amount(1_000_000 / 6));
+    // An underfunded order is not held against the provider.
+    assert_eq!(net.state.provider(&rig.public()).unwrap().stats.failed, 0);
+    net.check_invariants();
+}
