@@ -324,7 +324,9 @@ where
         RoundRobin::<Sha256>::default().with_term(
             TermLength::new(NZU32!(timing.term_length.max(2))),
             timing.stall_timeout,
-            ViewDelta::new(4),
+            // No optimistic run-ahead: a proposal needs its parent's seed, which exists only once the
+            // parent is notarized.
+            ViewDelta::zero(),
         )
     } else {
         RoundRobin::<Sha256>::default()

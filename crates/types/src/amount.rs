@@ -77,6 +77,8 @@ impl Amount {
     }
 }
 
+crate::serde_str::serde_via_str!(Amount, "amount (a decimal string such as \"12.5\")");
+
 impl fmt::Display for Amount {
     /// Whole units with up to six decimals, trailing zeros trimmed: `1.5`, `0.000001`, `12`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -8,6 +8,7 @@
 //! certified block certifies its checkpoint.
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::{Hash32, SignedTransaction, codec, hash};
 
@@ -15,7 +16,9 @@ use crate::{Hash32, SignedTransaction, codec, hash};
 pub const SEED_SIGNATURE_BYTES: usize = 48;
 
 /// The state root after executing the block at `height`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Checkpoint {
     /// The executed height.
     pub height: u64,
@@ -24,7 +27,9 @@ pub struct Checkpoint {
 }
 
 /// Everything a block commits to, with its transactions summarised by their root.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Header {
     /// Digest of the parent block's header.
     pub parent: Hash32,
@@ -36,6 +41,7 @@ pub struct Header {
     pub view: u64,
     /// The parent round's threshold seed signature (absent for the first block): the block's
     /// randomness, fixed before the block was proposed and biasable by nobody.
+    #[serde(with = "crate::serde_str::hex_opt_array")]
     pub parent_seed: Option<[u8; SEED_SIGNATURE_BYTES]>,
     /// The state root of an earlier height.
     pub checkpoint: Checkpoint,

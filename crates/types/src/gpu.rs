@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::Amount;
 
@@ -48,6 +49,8 @@ impl EvidenceTier {
     }
 }
 
+crate::serde_str::serde_via_str!(EvidenceTier, "evidence tier");
+
 impl fmt::Display for EvidenceTier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -80,6 +83,8 @@ pub struct ComputeCapability {
     pub minor: u8,
 }
 
+crate::serde_str::serde_via_str!(ComputeCapability, "compute capability such as \"8.9\"");
+
 impl fmt::Display for ComputeCapability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
@@ -101,7 +106,7 @@ impl FromStr for ComputeCapability {
 }
 
 /// One group of identical GPUs on a provider, as published in its inventory.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct GpuGroup {
     /// Short model label, e.g. `"H100"` (at most [`MAX_MODEL_LEN`] bytes, ASCII).
     pub model: String,

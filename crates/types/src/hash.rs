@@ -23,6 +23,8 @@ impl Hash32 {
     }
 }
 
+crate::serde_str::serde_via_str!(Hash32, "32-byte digest (64 hex characters)");
+
 impl fmt::Display for Hash32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&hex::encode(self.0))

@@ -17,6 +17,7 @@ pub mod proof;
 pub mod query;
 pub mod receipt;
 pub mod records;
+mod serde_str;
 pub mod state_key;
 pub mod tx;
 

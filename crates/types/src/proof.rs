@@ -13,6 +13,7 @@
 //! ```
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::hash::{Hash32, sha256, sha256_parts};
 
@@ -27,7 +28,9 @@ const INTERNAL_DOMAIN: &[u8] = b"JMT::IntrnalNode";
 const EMPTY_SUBTREE: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
 
 /// The leaf a proof walks up from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct ProofLeaf {
     /// `sha256(key)` of the entry stored at the leaf.
     pub key_hash: Hash32,
@@ -36,7 +39,7 @@ pub struct ProofLeaf {
 }
 
 /// A proof that a key holds a value (or holds nothing) under a state root.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct StateProof {
     /// The leaf on the key's path: the key's own leaf for an inclusion proof; another key's
     /// leaf, or none (an empty subtree), for an exclusion proof.

@@ -1,6 +1,7 @@
 //! Receipts: what a provider signs when a lease's job finishes.
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Keypair, PublicKey, Signature, SignatureError};
 use crate::{Hash32, LeaseId, codec};
@@ -9,7 +10,18 @@ use crate::{Hash32, LeaseId, codec};
 pub const RECEIPT_DOMAIN: &[u8] = b"rigshare/receipt/v1\0";
 
 /// What running a job cost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct Usage {
     /// GPU-seconds consumed (GPUs × seconds).
     pub gpu_seconds: u64,
@@ -20,7 +32,9 @@ pub struct Usage {
 }
 
 /// A provider's statement of a lease's outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Receipt {
     /// The lease the job ran under.
     pub lease: LeaseId,
@@ -35,7 +49,9 @@ pub struct Receipt {
 }
 
 /// A receipt with the provider's signature over [`RECEIPT_DOMAIN`] and its encoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct SignedReceipt {
     /// The statement.
     pub receipt: Receipt,

@@ -1,6 +1,7 @@
 //! The entries of the market's committed state, as stored, proven and served by the API.
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::gpu::{EvidenceTier, GpuGroup};
 use crate::query::Query;
@@ -8,7 +9,18 @@ use crate::tx::VerificationPolicy;
 use crate::{AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey};
 
 /// An account. Accounts are never deleted, so a spent nonce can never be reused.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct Account {
     /// Spendable balance.
     pub balance: Amount,
@@ -17,7 +29,7 @@ pub struct Account {
 }
 
 /// A registered provider.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Provider {
     /// The agent's HTTP endpoint.
     pub endpoint: String,
@@ -40,7 +52,9 @@ pub struct Provider {
 }
 
 /// Stake released by an `Unbond`, paid back at `release_height`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Unbonding {
     /// Amount released.
     pub amount: Amount,
@@ -49,7 +63,7 @@ pub struct Unbonding {
 }
 
 /// One published GPU group with what the market knows about it.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct InventoryGroup {
     /// The provider's claim.
     pub gpu: GpuGroup,
@@ -67,7 +81,18 @@ impl InventoryGroup {
 }
 
 /// A provider's track record, used in auction tie-breaks and shown in offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct ProviderStats {
     /// Leases that ended with a submitted result.
     pub completed: u64,
@@ -89,7 +114,7 @@ impl ProviderStats {
 }
 
 /// A requestor's order.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Order {
     /// Who pays.
     pub requestor: AccountId,
@@ -126,7 +151,9 @@ pub struct Order {
 }
 
 /// A provider's bid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Bid {
     /// The bidder.
     pub provider: PublicKey,
@@ -137,7 +164,10 @@ pub struct Bid {
 }
 
 /// Where an order stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Auction open.
     Open,
@@ -163,7 +193,10 @@ impl OrderStatus {
 }
 
 /// Why an order failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum OrderFailure {
     /// Fewer eligible bids than replicas when the auction closed.
     NotEnoughBids {
@@ -175,7 +208,7 @@ pub enum OrderFailure {
 }
 
 /// One replica of an order, served by one provider.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Lease {
     /// The order.
     pub order: OrderId,
@@ -208,7 +241,10 @@ pub struct Lease {
 }
 
 /// Where a lease stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum LeaseStatus {
     /// Waiting for the provider to start.
     Pending,
@@ -228,7 +264,10 @@ impl LeaseStatus {
 }
 
 /// Why a lease ended without a result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     /// The provider did not start it by the deadline.
     NotStarted,
@@ -243,7 +282,18 @@ pub enum CloseReason {
 }
 
 /// Chain-wide values, committed like any other entry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct Globals {
     /// Height of the last applied block.
     pub height: u64,

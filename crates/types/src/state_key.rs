@@ -1,6 +1,9 @@
 //! Keys of the market's committed state. A key's bytes are a one-byte table tag followed by the
 //! id; the state tree is keyed by `sha256(key bytes)`.
 
+use std::fmt;
+use std::str::FromStr;
+
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::{AccountId, LeaseId, OrderId, PublicKey};
@@ -38,6 +41,55 @@ impl StateKey {
         tagged(tag, id)
     }
 }
+
+impl fmt::Display for StateKey {
+    /// `globals`, `account:<hex>`, `provider:<hex>`, `order:<n>`, `lease:<n>`, `receipt:<n>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateKey::Globals => f.write_str("globals"),
+            StateKey::Account(pk) => write!(f, "account:{pk}"),
+            StateKey::Provider(pk) => write!(f, "provider:{pk}"),
+            StateKey::Order(id) => write!(f, "order:{id}"),
+            StateKey::Lease(id) => write!(f, "lease:{id}"),
+            StateKey::Receipt(id) => write!(f, "receipt:{id}"),
+        }
+    }
+}
+
+/// Why text is not a state key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid state key {0:?} (expected globals, account:<hex>, provider:<hex>, order:<n>, \
+     lease:<n> or receipt:<n>)"
+)]
+pub struct StateKeyParseError(pub String);
+
+impl FromStr for StateKey {
+    type Err = StateKeyParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || StateKeyParseError(s.chars().take(80).collect());
+        if s == "globals" {
+            return Ok(StateKey::Globals);
+        }
+        let (table, id) = s.split_once(':').ok_or_else(bad)?;
+        let key = |id: &str| id.parse::<PublicKey>().map_err(|_| bad());
+        let number = |id: &str| {
+            if id.bytes().all(|b| b.is_ascii_digit()) { id.parse::<u64>().ok() } else { None }
+                .ok_or_else(bad)
+        };
+        match table {
+            "account" => key(id).map(StateKey::Account),
+            "provider" => key(id).map(StateKey::Provider),
+            "order" => number(id).map(|n| StateKey::Order(OrderId(n))),
+            "lease" => number(id).map(|n| StateKey::Lease(LeaseId(n))),
+            "receipt" => number(id).map(|n| StateKey::Receipt(LeaseId(n))),
+            _ => Err(bad()),
+        }
+    }
+}
+
+crate::serde_str::serde_via_str!(StateKey, "state key");
 
 fn tagged(tag: u8, id: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(1 + id.len());

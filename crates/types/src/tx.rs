@@ -3,6 +3,7 @@
 //! transaction's canonical encoding.
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, DecodeError};
 use crate::crypto::{Keypair, PublicKey, Signature, SignatureError};
@@ -14,7 +15,7 @@ use crate::{AccountId, Amount, Hash32, LeaseId, OrderId, hash};
 pub const MAX_TX_BYTES: usize = 8 * 1024;
 
 /// A transaction before signing.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Transaction {
     /// The paying and signing account.
     pub sender: AccountId,
@@ -27,7 +28,8 @@ pub struct Transaction {
 }
 
 /// The operations of the market.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TxBody {
     /// Move money to another account (created if new).
     Transfer {
@@ -91,7 +93,7 @@ pub enum TxBody {
 }
 
 /// What a requestor asks for.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct OrderSpec {
     /// BLAKE3 of the job manifest.
     pub manifest_hash: Hash32,
@@ -114,14 +116,25 @@ pub struct OrderSpec {
 }
 
 /// How an order's results are checked beyond comparing replicas.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct VerificationPolicy {
     /// Share of leases re-executed by a beacon-chosen auditor, in parts per million.
     pub audit_ppm: u32,
 }
 
 /// A transaction with its sender's signature.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SignedTransaction {
     /// The transaction.
     pub tx: Transaction,

@@ -212,6 +212,8 @@ impl Query {
     }
 }
 
+crate::serde_str::serde_via_str!(Query, "offer query");
+
 impl FromStr for Query {
     type Err = QueryError;
 

@@ -1,0 +1,126 @@
+//! The router: every route of the API, its shared state, limits and middleware.
+//!
+//! Routes are registered through `utoipa-axum`, so the served routes and the OpenAPI document
+//! come from the same list and cannot drift.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::middleware;
+use rigshare_chain::Handle;
+use rigshare_client::api::ErrorBody;
+use rigshare_types::tx::MAX_TX_BYTES;
+use tokio::sync::watch;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
+
+use crate::extract::echo;
+use crate::metrics::{self, Metrics};
+use crate::ratelimit::RateLimiter;
+use crate::routes::{
+    accounts, blocks, events, leases, offers, openapi as doc, orders, proofs, providers, scrape,
+    status, txs,
+};
+use crate::{ApiConfig, ApiError};
+
+/// What every handler shares.
+pub(crate) type AppState = Arc<Shared>;
+
+/// The chain, the settings and the node's own bookkeeping.
+pub(crate) struct Shared {
+    /// The validator.
+    pub(crate) chain: Handle,
+    /// Limits and defaults.
+    pub(crate) config: ApiConfig,
+    /// Exported metrics.
+    pub(crate) metrics: Metrics,
+    /// Per-IP limit on submissions, if enabled.
+    pub(crate) limiter: Option<RateLimiter>,
+    /// Open event streams.
+    pub(crate) subscribers: AtomicUsize,
+    /// Becomes `true` when the server shuts down.
+    pub(crate) stop: watch::Receiver<bool>,
+    /// The OpenAPI document.
+    pub(crate) openapi: utoipa::openapi::OpenApi,
+}
+
+impl Shared {
+    pub(crate) fn new(chain: Handle, config: ApiConfig, stop: watch::Receiver<bool>) -> Shared {
+        Shared {
+            chain,
+            limiter: config.submit_rate.map(RateLimiter::new),
+            config,
+            metrics: Metrics::new(),
+            subscribers: AtomicUsize::new(0),
+            stop,
+            openapi: openapi(),
+        }
+    }
+}
+
+/// Top-level facts of the OpenAPI document; the paths come from the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "rigshare node API",
+        description = "Submit transactions to a rigshare validator, read the market state with \
+                       proofs, follow finalized events. Errors are JSON {code, message} with a \
+                       stable snake_case code."
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "transactions", description = "Submitting signed transactions"),
+        (name = "market", description = "Accounts, providers, offers, orders, leases"),
+        (name = "chain", description = "Status, blocks, proofs, events"),
+        (name = "node", description = "Metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// Every route, with its OpenAPI description.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(txs::submit).layer(DefaultBodyLimit::max(MAX_TX_BYTES)))
+        .routes(routes!(status::status))
+        .routes(routes!(accounts::account))
+        .routes(routes!(providers::list))
+        .routes(routes!(providers::provider))
+        .routes(routes!(offers::search))
+        .routes(routes!(orders::order))
+        .routes(routes!(leases::lease))
+        .routes(routes!(leases::receipt))
+        .routes(routes!(blocks::latest))
+        .routes(routes!(blocks::block))
+        .routes(routes!(proofs::prove))
+        .routes(routes!(events::stream))
+        .routes(routes!(scrape::metrics))
+        .routes(routes!(doc::document))
+}
+
+/// The OpenAPI document of [`api_routes`].
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+/// The complete application: routes, JSON fallbacks, body limit and request metrics.
+pub(crate) fn build(state: AppState) -> Router {
+    let (router, _) = api_routes().split_for_parts();
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .with_state(state)
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError::NoRoute(echo(uri.path()))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,90 @@
+//! `POST /v1/txs`: submitting signed transactions.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use rigshare_client::api::{ErrorBody, TxAccepted};
+use rigshare_types::tx::MAX_TX_BYTES;
+use rigshare_types::{Hash32, SignedTransaction};
+use tracing::debug;
+
+use crate::ApiError;
+use crate::extract::echo;
+use crate::router::AppState;
+
+/// The only content type the route takes.
+const OCTET_STREAM: &str = "application/octet-stream";
+
+/// Submits a signed transaction to the mempool.
+#[utoipa::path(
+    post,
+    path = "/v1/txs",
+    tag = "transactions",
+    request_body(
+        content = Vec<u8>,
+        content_type = "application/octet-stream",
+        description = "The canonical (borsh) encoding of a SignedTransaction, at most 8 KiB"
+    ),
+    responses(
+        (status = 202, description = "Accepted into the mempool", body = TxAccepted),
+        (status = 400, description = "bad_encoding, bad_signature, fee_too_low", body = ErrorBody),
+        (status = 402, description = "insufficient_funds: the sender cannot pay the fee", body = ErrorBody),
+        (status = 404, description = "unknown_account: the sender never received funds", body = ErrorBody),
+        (status = 409, description = "stale_nonce, nonce_gap, duplicate", body = ErrorBody),
+        (status = 413, description = "too_large", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type", body = ErrorBody),
+        (status = 429, description = "rate_limited (see Retry-After)", body = ErrorBody),
+        (status = 503, description = "pool_full, chain_stopped", body = ErrorBody),
+    )
+)]
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<TxAccepted>), ApiError> {
+    let result = accept(&state, peer.ip(), &headers, body);
+    match &result {
+        Ok(id) => {
+            debug!(target: "node::txs", %id, "transaction pooled");
+            state.metrics.tx_submitted();
+        }
+        Err(e) => state.metrics.tx_rejected(e.code()),
+    }
+    result.map(|id| (StatusCode::ACCEPTED, Json(TxAccepted { id })))
+}
+
+/// Rate limit, content type, size, decoding, then the mempool's own checks.
+fn accept(
+    state: &AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Hash32, ApiError> {
+    if let Some(limiter) = &state.limiter {
+        limiter
+            .check(ip, Instant::now())
+            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    }
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let text = String::from_utf8_lossy(content_type.as_bytes());
+        let essence = text.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case(OCTET_STREAM) {
+            return Err(ApiError::UnsupportedMediaType(echo(&text)));
+        }
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge { limit: MAX_TX_BYTES }
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })?;
+    let tx = SignedTransaction::decode(&body).map_err(ApiError::BadEncoding)?;
+    Ok(state.chain.submit(tx)?)
+}
