@@ -2,6 +2,8 @@
 //!
 //! Run with `cargo bench -p rigshare-chain --bench finality`. For 1 validator, 4 validators, and
 //! 4 with one stopped, it reports:
+//! - block finality: from the proposer's timestamp to the block executed on validator 0
+//!   (p50/p99, idle chain);
 //! - submit→executed latency of single transfers (p50/p99): what a user waits for finality;
 //! - finalized transactions per second under load (transfers from many accounts, submitted in
 //!   batches whose signatures are batch-verified, and batch-verified again by every verifier);
@@ -9,7 +11,14 @@
 //!
 //! Figures print as a table; nothing is asserted.
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+// Figures for people are floats; money never is.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::float_arithmetic
+)]
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +67,8 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 
 struct Figures {
     name: String,
+    block_p50: Duration,
+    block_p99: Duration,
     p50: Duration,
     p99: Duration,
     tps: f64,
@@ -66,7 +77,8 @@ struct Figures {
 }
 
 fn scenario(name: &str, validators: u32, stop: Option<usize>, keys: &[Keypair]) -> Figures {
-    let dir = std::env::temp_dir().join(format!("rigshare-bench-{validators}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("rigshare-bench-{validators}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let genesis = Genesis {
         params: Params { chain_id: CHAIN_ID.into(), ..Params::default() },
@@ -91,10 +103,25 @@ fn scenario(name: &str, validators: u32, stop: Option<usize>, keys: &[Keypair]) 
         std::thread::sleep(Duration::from_secs(2));
     }
 
-    // Idle block rate.
+    // Idle block rate, and block finality: proposal timestamp to executed here.
+    let mut blocks = chain.subscribe();
     let (h0, t0) = (chain.height(), Instant::now());
-    std::thread::sleep(Duration::from_secs(3));
+    let mut block_latency = Vec::new();
+    while t0.elapsed() < Duration::from_secs(3) {
+        match blocks.try_recv() {
+            Ok(finalized) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as u64;
+                block_latency
+                    .push(Duration::from_millis(now - finalized.block.header.timestamp_ms));
+            }
+            Err(_) => std::thread::sleep(Duration::from_micros(200)),
+        }
+    }
     let idle_bps = (chain.height() - h0) as f64 / t0.elapsed().as_secs_f64();
+    block_latency.sort();
 
     // Latency: one transfer at a time, submit to executed.
     let mut latencies = Vec::with_capacity(LATENCY_SAMPLES);
@@ -132,6 +159,8 @@ fn scenario(name: &str, validators: u32, stop: Option<usize>, keys: &[Keypair]) 
     let _ = std::fs::remove_dir_all(&dir);
     Figures {
         name: name.to_string(),
+        block_p50: percentile(&block_latency, 50),
+        block_p99: percentile(&block_latency, 99),
         p50: percentile(&latencies, 50),
         p99: percentile(&latencies, 99),
         tps: LOAD_TXS as f64 / elapsed,
@@ -157,11 +186,21 @@ fn main() {
         eprintln!("running chain::finality/{name} ...");
         rows.push(scenario(name, n, stop, &keys));
     }
-    println!("{:<28} {:>10} {:>10} {:>12} {:>10} {:>10}", "chain::finality", "p50", "p99", "tx/s", "idle b/s", "load b/s");
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "chain::finality",
+        "block p50",
+        "block p99",
+        "tx p50",
+        "tx p99",
+        "tx/s",
+        "idle b/s",
+        "load b/s"
+    );
     for r in rows {
         println!(
-            "{:<28} {:>10.1?} {:>10.1?} {:>12.0} {:>10.1} {:>10.1}",
-            r.name, r.p50, r.p99, r.tps, r.idle_bps, r.load_bps
+            "{:<26} {:>9.1?} {:>9.1?} {:>9.1?} {:>9.1?} {:>9.0} {:>9.1} {:>9.1}",
+            r.name, r.block_p50, r.block_p99, r.p50, r.p99, r.tps, r.idle_bps, r.load_bps
         );
     }
 }

@@ -18,14 +18,14 @@ use commonware_consensus::marshal::ancestry::Ancestry;
 use commonware_consensus::simplex::scheme::bls12381_threshold::vrf::Seed;
 use commonware_consensus::simplex::types::Context;
 use commonware_consensus::types::{Epoch, Round, View};
-use commonware_cryptography::{Digested, Digestible};
 use commonware_cryptography::bls12381::primitives::variant::{MinSig, Variant};
 use commonware_cryptography::ed25519;
+use commonware_cryptography::{Digested, Digestible};
 use commonware_runtime::Clock;
 use futures::StreamExt;
 use rigshare_types::block::{Header, tx_root};
-use rigshare_types::crypto::{self, PublicKey, Signature};
 use rigshare_types::codec;
+use rigshare_types::crypto::{self, PublicKey, Signature};
 use tracing::{debug, warn};
 
 use crate::block::{Block, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, from_digest};
@@ -60,7 +60,11 @@ fn now_ms<E: Clock>(ctx: &E) -> u64 {
 
 impl App {
     /// Waits up to `limit` for `ready` to hold.
-    async fn wait_until<E: Clock>(ctx: &E, limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    async fn wait_until<E: Clock>(
+        ctx: &E,
+        limit: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) -> bool {
         let deadline = ctx.current() + limit;
         loop {
             if ready() {
@@ -81,7 +85,8 @@ impl App {
         let Ok(signature) = <MinSig as Variant>::Signature::decode(signature.to_vec()) else {
             return false;
         };
-        Seed::<MinSig>::new(Round::new(self.epoch, View::new(view)), signature).verify(&self.verifier)
+        Seed::<MinSig>::new(Round::new(self.epoch, View::new(view)), signature)
+            .verify(&self.verifier)
     }
 
     fn signatures_are_valid(&self, block: &Block) -> bool {
@@ -90,7 +95,9 @@ impl App {
             .txs
             .iter()
             .zip(&encoded)
-            .map(|(t, bytes)| (t.tx.sender, self.tx_domain.as_slice(), bytes.as_slice(), t.signature))
+            .map(|(t, bytes)| {
+                (t.tx.sender, self.tx_domain.as_slice(), bytes.as_slice(), t.signature)
+            })
             .collect();
         crypto::verify_batch(&items).is_ok()
     }

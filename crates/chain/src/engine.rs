@@ -9,18 +9,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commonware_broadcast::buffered;
-use commonware_consensus::marshal::{Config as MarshalConfig, Start};
 use commonware_consensus::marshal::core::Actor as Marshal;
 use commonware_consensus::marshal::resolver::p2p as marshal_resolver;
 use commonware_consensus::marshal::standard::{Inline, Standard};
-use commonware_consensus::simplex::config::{Config as SimplexConfig, Floor, ForwardPolicy, SkipBudget, SkipPolicy};
+use commonware_consensus::marshal::{Config as MarshalConfig, Start};
+use commonware_consensus::simplex::config::{
+    Config as SimplexConfig, Floor, ForwardPolicy, SkipBudget, SkipPolicy,
+};
 use commonware_consensus::simplex::elector::RoundRobin;
 use commonware_consensus::simplex::{self, Engine as Simplex};
 use commonware_consensus::types::{Epoch, FixedEpocher, TermLength, ViewDelta};
 use commonware_cryptography::bls12381::primitives::group::Share;
 use commonware_cryptography::bls12381::primitives::sharing::Sharing;
 use commonware_cryptography::bls12381::primitives::variant::MinSig;
-use commonware_cryptography::certificate::{ConstantProvider, Verifier as _};
+use commonware_cryptography::certificate::ConstantProvider;
 use commonware_cryptography::{Digested, Sha256, ed25519};
 use commonware_p2p::{Blocker, Provider as PeerProvider, Receiver, Sender};
 use commonware_parallel::Sequential;
@@ -28,7 +30,7 @@ use commonware_runtime::buffer::paged::CacheRef;
 use commonware_runtime::{Clock, Metrics, Spawner, Storage, Supervisor};
 use commonware_storage::archive::immutable;
 use commonware_utils::ordered::Set;
-use commonware_utils::{NZU16, NZU32, NZU64, NZUsize, NZDuration};
+use commonware_utils::{NZDuration, NZU16, NZU32, NZU64, NZUsize};
 use futures::channel::mpsc;
 use rand_core010::CryptoRng;
 use rigshare_market::{Genesis, State};
@@ -193,8 +195,13 @@ where
     let shared = Arc::new(Shared::new(state, store, vec![genesis.header.checkpoint.state_root]));
     executor::replay(&shared, blocks)?;
 
-    let scheme = Scheme::signer(&cfg.namespace, cfg.participants.clone(), cfg.sharing.clone(), cfg.share.clone())
-        .ok_or(ChainError::NotInCommittee)?;
+    let scheme = Scheme::signer(
+        &cfg.namespace,
+        cfg.participants.clone(),
+        cfg.sharing.clone(),
+        cfg.share.clone(),
+    )
+    .ok_or(ChainError::NotInCommittee)?;
     let verifier = Scheme::certificate_verifier(&cfg.namespace, *cfg.sharing.public());
     let info = NetworkInfo {
         network_key: commonware_codec::Encode::encode(cfg.sharing.public()).to_vec(),
@@ -259,7 +266,8 @@ where
     };
     let finalizations = immutable::Archive::init(
         ctx.child("finalizations"),
-        archive("finalizations", Scheme::certificate_codec_config_unbounded()),
+        // The threshold scheme's certificates need no codec configuration.
+        archive("finalizations", ()),
     )
     .await
     .map_err(|e| ChainError::Storage(e.to_string()))?;
@@ -316,9 +324,13 @@ where
         verifier,
         epoch: Epoch::zero(),
         tx_domain: Arc::new(tx::tx_domain(&cfg.genesis.params.chain_id)),
-        max_txs: cfg.max_block_txs.min(MAX_BLOCK_TXS).min(cfg.genesis.params.max_block_txs as usize),
+        max_txs: cfg
+            .max_block_txs
+            .min(MAX_BLOCK_TXS)
+            .min(cfg.genesis.params.max_block_txs as usize),
     };
-    let inline = Inline::new(ctx.child("inline"), app, mailbox, FixedEpocher::new(NZU64!(EPOCH_LENGTH)));
+    let inline =
+        Inline::new(ctx.child("inline"), app, mailbox, FixedEpocher::new(NZU64!(EPOCH_LENGTH)));
     let timing = cfg.timing;
     let elector = if timing.term_length > 1 {
         RoundRobin::<Sha256>::default().with_term(
@@ -353,7 +365,10 @@ where
             certification_timeout: timing.certification_timeout,
             timeout_retry: timing.timeout_retry,
             view_retention: ViewDelta::new(1_024),
-            skip: SkipPolicy::Enabled { timeout: timing.skip_timeout, budget: SkipBudget::Participants },
+            skip: SkipPolicy::Enabled {
+                timeout: timing.skip_timeout,
+                budget: SkipBudget::Participants,
+            },
             fetch_timeout: NZDuration!(Duration::from_secs(1)),
             fetch_retry_delay: Duration::from_millis(50),
             forward: ForwardPolicy::Disabled,

@@ -18,10 +18,10 @@ use rigshare_market::{BlockContext, BlockError, Signatures, TxError};
 use rigshare_types::Hash32;
 use tracing::{error, info};
 
+use crate::Scheme;
 use crate::block::Block;
 use crate::shared::{Finalized, Shared, lock};
 use crate::store::{StoreError, StoredBlock};
-use crate::Scheme;
 
 /// Marshal's reporter: hands finalized blocks to the executor task without blocking.
 #[derive(Clone)]

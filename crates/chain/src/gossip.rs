@@ -63,7 +63,8 @@ pub(crate) async fn inbound<R: Receiver>(shared: Arc<Shared>, chain_id: String, 
         let mut pool = lock(&shared.mempool);
         for tx in batch {
             // Duplicates and stale nonces are expected (several peers relay the same pool).
-            let _ = if all_valid { pool.insert_presigned(&state, tx) } else { pool.insert(&state, tx) };
+            let _ =
+                if all_valid { pool.insert_presigned(&state, tx) } else { pool.insert(&state, tx) };
         }
     }
 }

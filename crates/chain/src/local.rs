@@ -58,7 +58,9 @@ impl LocalValidator {
             .spawn(move || run(cfg, ready_tx, stop_rx))
             .map_err(|e| ChainError::Io(PathBuf::from("<thread>"), e))?;
         match ready_rx.recv() {
-            Ok(Ok(handle)) => Ok(LocalValidator { handle, stop: Some(stop_tx), thread: Some(thread) }),
+            Ok(Ok(handle)) => {
+                Ok(LocalValidator { handle, stop: Some(stop_tx), thread: Some(thread) })
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ChainError::Storage("validator thread exited during start-up".into())),
         }
@@ -119,8 +121,12 @@ fn run(
             NZUsize!(4_096),
         );
         let (mut network, mut oracle) = lookup::Network::new(ctx.child("network"), p2p);
-        let peers: Result<Map<ed25519::PublicKey, Address>, _> =
-            cfg.peers.iter().map(|(pk, addr)| (pk.clone(), Address::from(*addr))).collect::<Vec<_>>().try_into();
+        let peers: Result<Map<ed25519::PublicKey, Address>, _> = cfg
+            .peers
+            .iter()
+            .map(|(pk, addr)| (pk.clone(), Address::from(*addr)))
+            .collect::<Vec<_>>()
+            .try_into();
         let Ok(peers) = peers else {
             let _ = ready.send(Err(ChainError::Genesis("duplicate peer in the committee".into())));
             return;
@@ -137,7 +143,9 @@ fn run(
         };
         network.start();
         let _ = identity.public_key();
-        match engine::start(ctx.child("validator"), cfg.validator, channels, oracle.clone(), oracle).await {
+        match engine::start(ctx.child("validator"), cfg.validator, channels, oracle.clone(), oracle)
+            .await
+        {
             Ok(handle) => {
                 let _ = ready.send(Ok(handle));
             }
@@ -193,7 +201,8 @@ impl LocalNetwork {
             let port = if cfg.base_port == 0 { free_port()? } else { cfg.base_port + i as u16 };
             addrs.push(SocketAddr::from(([127, 0, 0, 1], port)));
         }
-        let peers: Vec<_> = committee.participants.iter().cloned().zip(addrs.iter().copied()).collect();
+        let peers: Vec<_> =
+            committee.participants.iter().cloned().zip(addrs.iter().copied()).collect();
         let configs: Vec<LocalConfig> = committee
             .validators
             .iter()
@@ -278,5 +287,8 @@ impl Drop for LocalNetwork {
 fn free_port() -> Result<u16, ChainError> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|e| ChainError::Io(PathBuf::from("127.0.0.1:0"), e))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| ChainError::Io(PathBuf::from("127.0.0.1:0"), e))
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| ChainError::Io(PathBuf::from("127.0.0.1:0"), e))
 }

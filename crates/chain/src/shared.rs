@@ -130,7 +130,8 @@ impl Handle {
     pub fn submit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, SubmitError>> {
         let chain_id = &self.info.chain_id;
         let domain = rigshare_types::tx::tx_domain(chain_id);
-        let encoded: Vec<Vec<u8>> = txs.iter().map(|t| rigshare_types::codec::encode(&t.tx)).collect();
+        let encoded: Vec<Vec<u8>> =
+            txs.iter().map(|t| rigshare_types::codec::encode(&t.tx)).collect();
         let items: Vec<_> = txs
             .iter()
             .zip(&encoded)

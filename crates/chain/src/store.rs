@@ -75,7 +75,7 @@ impl BlockStore {
         let mut offsets = Vec::new();
         let mut at = 0usize;
         while let Some(header) = bytes.get(at..at + 8) {
-            let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+            let len = header.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b)) as usize;
             let Some(body) = bytes.get(at + 8..at + 8 + len) else { break };
             let corrupt = |why: &str| StoreError::Corrupt {
                 path: path.to_path_buf(),

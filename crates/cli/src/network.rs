@@ -35,7 +35,11 @@ pub struct NetworkFile {
 
 impl NetworkFile {
     /// Loads the network in `dir`, or creates a new one there.
-    pub fn load_or_create(dir: &Path, validators: u32, chain_id: &str) -> anyhow::Result<NetworkFile> {
+    pub fn load_or_create(
+        dir: &Path,
+        validators: u32,
+        chain_id: &str,
+    ) -> anyhow::Result<NetworkFile> {
         let path = dir.join("network.toml");
         if path.exists() {
             let text = std::fs::read_to_string(&path)
@@ -71,7 +75,8 @@ impl NetworkFile {
     /// The faucet's key.
     pub fn faucet(&self) -> anyhow::Result<Keypair> {
         let mut seed = [0u8; 32];
-        hex::decode_to_slice(&self.faucet_seed, &mut seed).context("faucet_seed is not 32 bytes of hex")?;
+        hex::decode_to_slice(&self.faucet_seed, &mut seed)
+            .context("faucet_seed is not 32 bytes of hex")?;
         Ok(Keypair::from_seed(seed))
     }
 

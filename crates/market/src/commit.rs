@@ -3,7 +3,7 @@
 //!
 //! Proofs are converted to [`StateProof`], which `rigshare-types` verifies with SHA-256 alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use borsh::BorshDeserialize;
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
@@ -34,11 +34,14 @@ pub enum ProveError {
 }
 
 /// Tree nodes and values for the retained versions.
+///
+/// Nodes and value histories are looked up by key only, never iterated, so hash maps are safe
+/// here: the root depends on the tree's contents, not on how this store orders them.
 #[derive(Default, Debug)]
 pub(crate) struct Commitment {
-    nodes: BTreeMap<NodeKey, Node>,
+    nodes: HashMap<NodeKey, Node>,
     /// Value history per key: version → value (`None` = deleted).
-    values: BTreeMap<KeyHash, BTreeMap<Version, Option<OwnedValue>>>,
+    values: HashMap<KeyHash, BTreeMap<Version, Option<OwnedValue>>>,
     /// Nodes superseded at a version, removable once that version leaves the window.
     stale: BTreeMap<Version, Vec<NodeKey>>,
     roots: BTreeMap<Version, Hash32>,

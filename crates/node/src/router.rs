@@ -11,7 +11,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware;
 use rigshare_chain::Handle;
-use rigshare_client::api::ErrorBody;
+use rigshare_client::api::{
+    BlockEvent, ErrorBody, EventEnvelope, Lagged, LeaseAssignment, MarketEvent,
+};
 use rigshare_types::tx::MAX_TX_BYTES;
 use tokio::sync::watch;
 use utoipa::OpenApi as _;
@@ -71,7 +73,7 @@ impl Shared {
                        proofs, follow finalized events. Errors are JSON {code, message} with a \
                        stable snake_case code."
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, EventEnvelope, MarketEvent, LeaseAssignment, BlockEvent, Lagged)),
     tags(
         (name = "transactions", description = "Submitting signed transactions"),
         (name = "market", description = "Accounts, providers, offers, orders, leases"),
@@ -123,4 +125,27 @@ async fn no_route(uri: Uri) -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_route() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 15, "{:?}", paths.keys().collect::<Vec<_>>());
+        let submit = &doc["paths"]["/v1/txs"]["post"];
+        assert!(submit["requestBody"]["content"]["application/octet-stream"].is_object());
+        assert!(submit["responses"]["409"].is_object());
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for event in ["EventEnvelope", "MarketEvent", "BlockEvent", "Lagged"] {
+            assert!(schemas.contains_key(event), "{event} schema missing");
+        }
+        if std::env::var_os("RIGSHARE_PRINT_OPENAPI").is_some() {
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap());
+        }
+    }
 }

@@ -30,7 +30,8 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn start(n: u32, name: &str) -> Cluster {
-        let dir = std::env::temp_dir().join(format!("rigshare-chain-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rigshare-chain-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let net = LocalNetwork::start(LocalNetworkConfig {
             validators: n,

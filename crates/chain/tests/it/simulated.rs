@@ -6,9 +6,9 @@ use std::time::Duration;
 use commonware_p2p::simulated::{self, Link, Network};
 use commonware_runtime::{Clock, Quota, Runner, Supervisor, deterministic};
 use commonware_utils::{NZU32, NZUsize};
+use rigshare_chain::Handle;
 use rigshare_chain::engine::{self, Channels, Timing, ValidatorConfig, channel};
 use rigshare_chain::keys::deal;
-use rigshare_chain::Handle;
 use rigshare_types::Hash32;
 
 use crate::cluster::{genesis, transfer, user};
@@ -22,7 +22,12 @@ fn link(latency_ms: u64) -> Link {
 }
 
 /// Waits (in simulated time) until every handle reaches `height`, up to `limit`.
-async fn until_height(ctx: &deterministic::Context, handles: &[&Handle], height: u64, limit: Duration) -> bool {
+async fn until_height(
+    ctx: &deterministic::Context,
+    handles: &[&Handle],
+    height: u64,
+    limit: Duration,
+) -> bool {
     let deadline = ctx.current() + limit;
     while ctx.current() < deadline {
         if handles.iter().all(|h| h.height() >= height) {
@@ -37,7 +42,8 @@ async fn until_height(ctx: &deterministic::Context, handles: &[&Handle], height:
 fn scenario(seed: u64) -> (u64, Hash32) {
     let dir = std::env::temp_dir().join(format!("rigshare-sim-{seed}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(600)));
+    let cfg =
+        deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(600)));
     let result = deterministic::Runner::new(cfg).start(|ctx| {
         let dir = dir.clone();
         async move {
@@ -78,10 +84,15 @@ fn scenario(seed: u64) -> (u64, Hash32) {
                     timing: Timing::default(),
                     max_block_txs: 1_024,
                 };
-                let handle =
-                    engine::start(ctx.child("validator"), cfg, channels, oracle.manager(), control.clone())
-                        .await
-                        .unwrap();
+                let handle = engine::start(
+                    ctx.child("validator"),
+                    cfg,
+                    channels,
+                    oracle.manager(),
+                    control.clone(),
+                )
+                .await
+                .unwrap();
                 handles.push(handle);
             }
             for a in &peers {
@@ -92,7 +103,10 @@ fn scenario(seed: u64) -> (u64, Hash32) {
                 }
             }
             let all: Vec<&Handle> = handles.iter().collect();
-            assert!(until_height(&ctx, &all, 10, Duration::from_secs(60)).await, "no progress with latency");
+            assert!(
+                until_height(&ctx, &all, 10, Duration::from_secs(60)).await,
+                "no progress with latency"
+            );
             handles[0].submit(transfer(&user(1), 0, &user(2), 42)).unwrap();
 
             // Split 2/2: neither side has a quorum, so finality stops.
@@ -116,7 +130,10 @@ fn scenario(seed: u64) -> (u64, Hash32) {
                 }
             }
             let target = during + 20;
-            assert!(until_height(&ctx, &all, target, Duration::from_secs(120)).await, "no progress after healing");
+            assert!(
+                until_height(&ctx, &all, target, Duration::from_secs(120)).await,
+                "no progress after healing"
+            );
             for h in 0..=target {
                 let roots: Vec<_> = handles.iter().map(|v| v.state_root(h)).collect();
                 assert!(roots.iter().all(|r| *r == roots[0]), "height {h} differs");

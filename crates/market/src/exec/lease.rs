@@ -156,7 +156,8 @@ impl State {
             .div_ceil(rate.max(1))
             .try_into()
             .map_or(u64::MAX, |ms: u64| started.saturating_add(ms));
-        let due = if self.params.settle_interval_ms == 0 { now.saturating_add(1) } else { periodic };
+        let due =
+            if self.params.settle_interval_ms == 0 { now.saturating_add(1) } else { periodic };
         let due = due.min(limit).min(exhaust).max(now.saturating_add(1));
         self.index.running.insert(id, due);
         self.index.settle.insert((due, id));

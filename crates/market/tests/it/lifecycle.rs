@@ -370,7 +370,9 @@ fn periodic_settlement_pays_the_same_and_still_closes_on_exhaustion() {
     net.check_invariants();
     // Exhaustion is acted on in the block it happens, not at the next periodic settlement.
     let out = net.block_after(10 * 60_000, vec![]);
-    assert!(out.events.contains(&Event::LeaseClosed { lease, reason: CloseReason::EscrowExhausted }));
+    assert!(
+        out.events.contains(&Event::LeaseClosed { lease, reason: CloseReason::EscrowExhausted })
+    );
     assert_eq!(net.lease(lease).paid, Amount(1_000_000 / 6));
     // An underfunded order is not held against the provider.
     assert_eq!(net.state.provider(&rig.public()).unwrap().stats.failed, 0);

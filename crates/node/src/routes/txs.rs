@@ -26,9 +26,8 @@ const OCTET_STREAM: &str = "application/octet-stream";
     path = "/v1/txs",
     tag = "transactions",
     request_body(
-        content = Vec<u8>,
-        content_type = "application/octet-stream",
-        description = "The canonical (borsh) encoding of a SignedTransaction, at most 8 KiB"
+        description = "The canonical (borsh) encoding of a SignedTransaction, at most 8 KiB",
+        content(("application/octet-stream"))
     ),
     responses(
         (status = 202, description = "Accepted into the mempool", body = TxAccepted),
