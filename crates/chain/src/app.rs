@@ -25,7 +25,6 @@ use commonware_runtime::Clock;
 use futures::StreamExt;
 use rigshare_types::block::{Header, tx_root};
 use rigshare_types::codec;
-use rigshare_types::crypto::{self, PublicKey, Signature};
 use tracing::{debug, warn};
 
 use crate::block::{Block, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, from_digest};
@@ -90,16 +89,9 @@ impl App {
     }
 
     fn signatures_are_valid(&self, block: &Block) -> bool {
-        let encoded: Vec<Vec<u8>> = block.txs.iter().map(|t| codec::encode(&t.tx)).collect();
-        let items: Vec<(PublicKey, &[u8], &[u8], Signature)> = block
-            .txs
+        rigshare_types::tx::verify_signatures(&self.tx_domain, &block.txs)
             .iter()
-            .zip(&encoded)
-            .map(|(t, bytes)| {
-                (t.tx.sender, self.tx_domain.as_slice(), bytes.as_slice(), t.signature)
-            })
-            .collect();
-        crypto::verify_batch(&items).is_ok()
+            .all(rigshare_types::tx::SignatureCheck::is_valid)
     }
 }
 

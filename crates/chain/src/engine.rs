@@ -311,7 +311,10 @@ where
     let (outbox, outgoing) = mpsc::unbounded();
     *crate::shared::lock(&shared.gossip) = Some(outbox);
     let (gossip_sender, gossip_receiver) = channels.txs;
-    ctx.child("gossip_out").spawn(move |_| crate::gossip::outbound(gossip_sender, outgoing));
+    ctx.child("gossip_out").spawn({
+        let shared = shared.clone();
+        move |ctx| crate::gossip::outbound(ctx, shared, gossip_sender, outgoing)
+    });
     ctx.child("gossip_in").spawn({
         let shared = shared.clone();
         let chain_id = cfg.genesis.params.chain_id.clone();

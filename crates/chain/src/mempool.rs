@@ -86,7 +86,13 @@ impl Mempool {
             return Err(SubmitError::NonceGap { expected, got: nonce });
         }
         if !signature_checked {
-            tx.verify(&state.params().chain_id).map_err(AdmissionError::BadSignature)?;
+            // The sender's signature, and a result's receipt signature: a block carrying a bad
+            // one would be rejected whole.
+            let domain = rigshare_types::tx::tx_domain(&state.params().chain_id);
+            let check = rigshare_types::tx::verify_signatures(&domain, std::slice::from_ref(&tx));
+            for check in check {
+                check.tx.and(check.receipt).map_err(AdmissionError::BadSignature)?;
+            }
         }
         if pending == 0 {
             // Nonce, fee and balance, exactly as the block will check them.

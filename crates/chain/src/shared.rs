@@ -128,22 +128,15 @@ impl Handle {
     /// Queues many transactions, verifying their signatures in one batch (several times
     /// faster than one by one). Returns one result per transaction, in order.
     pub fn submit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash32, SubmitError>> {
-        let chain_id = &self.info.chain_id;
-        let domain = rigshare_types::tx::tx_domain(chain_id);
-        let encoded: Vec<Vec<u8>> =
-            txs.iter().map(|t| rigshare_types::codec::encode(&t.tx)).collect();
-        let items: Vec<_> = txs
-            .iter()
-            .zip(&encoded)
-            .map(|(t, bytes)| (t.tx.sender, domain.as_slice(), bytes.as_slice(), t.signature))
-            .collect();
-        let all_valid = rigshare_types::crypto::verify_batch(&items).is_ok();
+        let domain = rigshare_types::tx::tx_domain(&self.info.chain_id);
+        let checks = rigshare_types::tx::verify_signatures(&domain, &txs);
         let results: Vec<_> = {
             let state = read(&self.shared.state);
             let mut pool = lock(&self.shared.mempool);
             txs.into_iter()
-                .map(|tx| {
-                    let id = if all_valid {
+                .zip(checks)
+                .map(|(tx, check)| {
+                    let id = if check.is_valid() {
                         pool.insert_presigned(&state, tx.clone())
                     } else {
                         pool.insert(&state, tx.clone())

@@ -14,12 +14,15 @@
 //! validator that serves recent proofs would.
 //!
 //! Variants:
-//! - `sigs=verify`: batch ed25519 verification of every transaction signature, as a validator
-//!   applying a block it has not seen.
+//! - `sigs=verify`: batch ed25519 verification of every signature (transactions and receipts),
+//!   as a validator applying a block it has not seen.
 //! - `sigs=assumed`: the same blocks with signatures already verified (a proposer's own block,
-//!   or a replay).
-//! - `transfers,sigs=assumed`: blocks of 1,000 transfers on a market with no orders: admission,
-//!   trivial execution and the commitment of ~2,000 changed accounts.
+//!   or a finalized block a quorum has verified).
+//! - `execute`: the state transition alone (`State::execute_block`); `commit`: the commitment
+//!   of the block's changed entries alone (`State::commit`); `execute+commit`: both, which is
+//!   what `State::apply_block` does.
+//! - `transfers,…`: blocks of 1,000 transfers on a market with no orders: admission, trivial
+//!   execution and ~2,000 changed accounts.
 //! - `rejected,sigs=assumed`: blocks of 1,000 transactions that all fail admission (nonce far
 //!   ahead): no entry but the globals changes. The difference to `transfers` estimates what the
 //!   writes — mostly the commitment — cost.
@@ -270,14 +273,27 @@ impl Market {
         }
     }
 
-    /// Applies a block (timed by the caller through `apply_timed`), then follows its events.
-    fn apply(&mut self, txs: &[SignedTransaction], signatures: Signatures) -> Duration {
+    /// Applies a block, then follows its events; returns the time `stage` took.
+    fn apply(
+        &mut self,
+        txs: &[SignedTransaction],
+        signatures: Signatures,
+        stage: Stage,
+    ) -> Duration {
         let ctx = self.context();
         let start = Instant::now();
-        let outcome = self.state.apply_block_with(&ctx, txs, signatures).unwrap();
-        let elapsed = start.elapsed();
+        let executed = self.state.execute_block(&ctx, txs, signatures).unwrap();
+        let executing = start.elapsed();
+        let start = Instant::now();
+        let root = self.state.commit().unwrap();
+        let committing = start.elapsed();
+        let outcome = BlockOutcome { results: executed.results, events: executed.events, root };
         self.follow(txs, &outcome);
-        elapsed
+        match stage {
+            Stage::Execute => executing,
+            Stage::Commit => committing,
+            Stage::Both => executing + committing,
+        }
     }
 
     fn follow(&mut self, txs: &[SignedTransaction], outcome: &BlockOutcome) {
@@ -359,6 +375,17 @@ fn rejected_block(market: &mut Market) -> Vec<SignedTransaction> {
         .collect()
 }
 
+/// Which part of applying a block a benchmark times.
+#[derive(Clone, Copy)]
+enum Stage {
+    /// The state transition (`State::execute_block`).
+    Execute,
+    /// The commitment of the block's changes (`State::commit`).
+    Commit,
+    /// Both, as `State::apply_block` does them.
+    Both,
+}
+
 fn bench_apply(c: &mut Criterion) {
     let mut group = c.benchmark_group("market::apply");
     group
@@ -368,10 +395,14 @@ fn bench_apply(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements(TXS as u64));
 
-    for (name, mix, signatures) in [
-        ("sigs=verify", MARKET, Signatures::Verify),
-        ("sigs=assumed", MARKET, Signatures::AlreadyVerified),
-        ("transfers,sigs=assumed", TRANSFERS_ONLY, Signatures::AlreadyVerified),
+    for (name, mix, signatures, stage) in [
+        ("execute+commit,sigs=verify", MARKET, Signatures::Verify, Stage::Both),
+        ("execute+commit,sigs=assumed", MARKET, Signatures::AlreadyVerified, Stage::Both),
+        ("execute,sigs=verify", MARKET, Signatures::Verify, Stage::Execute),
+        ("execute,sigs=assumed", MARKET, Signatures::AlreadyVerified, Stage::Execute),
+        ("commit", MARKET, Signatures::AlreadyVerified, Stage::Commit),
+        ("transfers,execute+commit", TRANSFERS_ONLY, Signatures::AlreadyVerified, Stage::Both),
+        ("transfers,execute", TRANSFERS_ONLY, Signatures::AlreadyVerified, Stage::Execute),
     ] {
         let mut market = Market::new(mix);
         eprintln!(
@@ -384,7 +415,7 @@ fn bench_apply(c: &mut Criterion) {
                 (0..iters)
                     .map(|_| {
                         let block = market.next_block(mix);
-                        black_box(market.apply(&block, signatures))
+                        black_box(market.apply(&block, signatures, stage))
                     })
                     .sum()
             });
@@ -422,7 +453,9 @@ fn bench_apply(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements(running));
     group.bench_function(format!("empty-block,running={running}"), |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| market.apply(&[], Signatures::Verify)).sum());
+        b.iter_custom(|iters| {
+            (0..iters).map(|_| market.apply(&[], Signatures::Verify, Stage::Both)).sum()
+        });
     });
     group.finish();
 }

@@ -221,6 +221,9 @@ pub enum BlockError {
         /// The limit.
         max: u32,
     },
+    /// The previous block's changes were not committed yet.
+    #[error("the previous block is not committed")]
+    Uncommitted,
     /// The state tree could not be updated (a bug or exhausted memory, never bad input).
     #[error("state commitment failed: {0}")]
     Commitment(String),

@@ -41,6 +41,6 @@ mod table;
 pub use commit::{DEFAULT_RETAINED_VERSIONS, ProveError};
 pub use error::{AdmissionError, BlockError, ExecError, TxError};
 pub use event::Event;
-pub use exec::{BlockContext, BlockOutcome, Signatures};
+pub use exec::{BlockContext, BlockOutcome, Executed, Signatures};
 pub use params::{Genesis, Params};
 pub use state::{GenesisError, State};

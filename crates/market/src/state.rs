@@ -28,6 +28,8 @@ pub struct State {
     pub(crate) index: Index,
     commitment: Commitment,
     root: Hash32,
+    /// A block was executed and its changes are not yet committed.
+    pub(crate) uncommitted: bool,
 }
 
 /// Lookups derived from the committed tables (rebuilt, never committed).
@@ -82,20 +84,27 @@ impl State {
             index: Index::default(),
             commitment: Commitment::new(retained),
             root: Hash32::ZERO,
+            uncommitted: false,
         };
-        state.commit().map_err(GenesisError::Commitment)?;
+        state.commit().map_err(|e| GenesisError::Commitment(e.to_string()))?;
         Ok(state)
     }
 
-    /// Writes every entry changed since the last commit into the tree at the current height.
-    pub(crate) fn commit(&mut self) -> Result<Hash32, String> {
+    /// Writes every entry changed since the last commit into the tree at the current height and
+    /// returns the new state root: the second stage of [`State::apply_block_with`]. After an
+    /// error (a bug, never bad input) the state must be discarded.
+    pub fn commit(&mut self) -> Result<Hash32, crate::BlockError> {
         let mut changes = vec![(StateKey::Globals.to_bytes(), Some(codec::encode(&self.globals)))];
         collect(&mut changes, &mut self.accounts, StateKey::Account);
         collect(&mut changes, &mut self.providers, StateKey::Provider);
         collect(&mut changes, &mut self.orders, StateKey::Order);
         collect(&mut changes, &mut self.leases, StateKey::Lease);
         collect(&mut changes, &mut self.receipts, StateKey::Receipt);
-        self.root = self.commitment.commit(self.globals.height, changes)?;
+        self.root = self
+            .commitment
+            .commit(self.globals.height, changes)
+            .map_err(crate::BlockError::Commitment)?;
+        self.uncommitted = false;
         Ok(self.root)
     }
 

@@ -227,3 +227,59 @@ mod tests {
         assert!(matches!(SignedTransaction::decode(&bytes), Err(DecodeError::TooLarge { .. })));
     }
 }
+
+/// The outcome of checking every signature a transaction carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// The sender's signature over the transaction.
+    pub tx: Result<(), SignatureError>,
+    /// For a `SubmitResult`, the receipt's signature by the sender (who must be the lease's
+    /// provider for the result to be accepted); `Ok` for every other transaction.
+    pub receipt: Result<(), SignatureError>,
+}
+
+impl SignatureCheck {
+    /// Both signatures verify.
+    pub fn is_valid(&self) -> bool {
+        self.tx.is_ok() && self.receipt.is_ok()
+    }
+
+    /// The check of a transaction whose signatures were verified before.
+    pub const VERIFIED: SignatureCheck = SignatureCheck { tx: Ok(()), receipt: Ok(()) };
+}
+
+/// Verifies every signature in `txs` (transactions and receipts) under the transaction signing
+/// `domain` of one network: one batch when all are valid, one by one otherwise to tell which.
+pub fn verify_signatures(domain: &[u8], txs: &[SignedTransaction]) -> Vec<SignatureCheck> {
+    let tx_bytes: Vec<Vec<u8>> = txs.iter().map(|s| codec::encode(&s.tx)).collect();
+    let receipt_bytes: Vec<Option<Vec<u8>>> = txs
+        .iter()
+        .map(|s| match &s.tx.body {
+            TxBody::SubmitResult(r) => Some(codec::encode(&r.receipt)),
+            _ => None,
+        })
+        .collect();
+    let mut items: Vec<(PublicKey, &[u8], &[u8], Signature)> = Vec::with_capacity(txs.len());
+    for ((signed, bytes), receipt) in txs.iter().zip(&tx_bytes).zip(&receipt_bytes) {
+        items.push((signed.tx.sender, domain, bytes, signed.signature));
+        if let (TxBody::SubmitResult(r), Some(receipt)) = (&signed.tx.body, receipt) {
+            items.push((signed.tx.sender, crate::receipt::RECEIPT_DOMAIN, receipt, r.signature));
+        }
+    }
+    if crate::crypto::verify_batch(&items).is_ok() {
+        return vec![SignatureCheck::VERIFIED; txs.len()];
+    }
+    txs.iter()
+        .zip(&tx_bytes)
+        .zip(&receipt_bytes)
+        .map(|((signed, bytes), receipt)| SignatureCheck {
+            tx: signed.tx.sender.verify(domain, bytes, &signed.signature),
+            receipt: match (&signed.tx.body, receipt) {
+                (TxBody::SubmitResult(r), Some(receipt)) => {
+                    signed.tx.sender.verify(crate::receipt::RECEIPT_DOMAIN, receipt, &r.signature)
+                }
+                _ => Ok(()),
+            },
+        })
+        .collect()
+}

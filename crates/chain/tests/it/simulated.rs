@@ -129,7 +129,17 @@ fn scenario(seed: u64) -> (u64, Hash32) {
                     oracle.add_link(b.clone(), a.clone(), link(20)).await.unwrap();
                 }
             }
-            let target = during + 20;
+            // The transfer submitted to validator 0 as the partition began reaches every validator
+            // (pending transactions are re-gossiped) and executes.
+            let deadline = ctx.current() + Duration::from_secs(60);
+            while handles
+                .iter()
+                .any(|h| h.with_state(|s| s.account(&user(1).public()).map(|a| a.nonce)) != Some(1))
+            {
+                assert!(ctx.current() < deadline, "transfer not executed after healing");
+                ctx.sleep(Duration::from_millis(10)).await;
+            }
+            let target = handles.iter().map(Handle::height).max().unwrap() + 5;
             assert!(
                 until_height(&ctx, &all, target, Duration::from_secs(120)).await,
                 "no progress after healing"

@@ -11,7 +11,7 @@
 //! leases are touched, so a block's cost does not grow with the number of running leases.
 
 use rigshare_types::records::{CloseReason, LeaseStatus, OrderStatus};
-use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey, SignedReceipt};
+use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey, SignatureError, SignedReceipt};
 
 use super::order::cost;
 use crate::error::ExecError;
@@ -47,10 +47,13 @@ impl State {
         Ok(())
     }
 
+    /// `signature` is the outcome of checking the receipt's signature by `sender` (done with
+    /// the block's other signatures, in one batch).
     pub(super) fn submit_result(
         &mut self,
         sender: &PublicKey,
         signed: &SignedReceipt,
+        signature: Result<(), SignatureError>,
         events: &mut Vec<Event>,
     ) -> Result<(), ExecError> {
         let id = signed.receipt.lease;
@@ -65,7 +68,7 @@ impl State {
         if signed.receipt.manifest_hash != order.manifest_hash {
             return Err(ExecError::ManifestMismatch);
         }
-        signed.verify(sender).map_err(ExecError::BadReceiptSignature)?;
+        signature.map_err(ExecError::BadReceiptSignature)?;
 
         let order_id = lease.order;
         self.pay_accrued(id, events);

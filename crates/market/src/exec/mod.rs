@@ -16,8 +16,9 @@ mod money;
 pub mod order;
 mod provider;
 
-use rigshare_types::crypto::{self, PublicKey, Signature, SignatureError};
-use rigshare_types::{Hash32, SignedTransaction, Transaction, TxBody, codec};
+use rigshare_types::crypto::{PublicKey, SignatureError};
+use rigshare_types::tx::{self, SignatureCheck};
+use rigshare_types::{Hash32, SignedTransaction, Transaction, TxBody};
 
 use crate::error::{AdmissionError, BlockError, ExecError, TxError};
 use crate::event::Event;
@@ -42,6 +43,15 @@ pub enum Signatures {
     /// The caller has verified these exact transactions already (its own mempool, a replay of
     /// blocks it finalized, benchmarks).
     AlreadyVerified,
+}
+
+/// The result of executing a block, before its commitment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// One result per transaction, in block order.
+    pub results: Vec<Result<(), TxError>>,
+    /// What happened, in order.
+    pub events: Vec<Event>,
 }
 
 /// The result of applying a block.
@@ -74,6 +84,26 @@ impl State {
         txs: &[SignedTransaction],
         signatures: Signatures,
     ) -> Result<BlockOutcome, BlockError> {
+        let Executed { results, events } = self.execute_block(ctx, txs, signatures)?;
+        let root = self.commit()?;
+        Ok(BlockOutcome { results, events, root })
+    }
+
+    /// The first stage of [`State::apply_block_with`]: the state transition, without the
+    /// commitment. The changed entries wait for [`State::commit`], which must run before the
+    /// next block (a second execution first is refused with [`BlockError::Uncommitted`]).
+    ///
+    /// The stages are separate so that a caller can measure them, and later pipeline the
+    /// commitment of one block with the execution of the next.
+    pub fn execute_block(
+        &mut self,
+        ctx: &BlockContext,
+        txs: &[SignedTransaction],
+        signatures: Signatures,
+    ) -> Result<Executed, BlockError> {
+        if self.uncommitted {
+            return Err(BlockError::Uncommitted);
+        }
         let expected = self.globals.height.saturating_add(1);
         if ctx.height != expected {
             return Err(BlockError::WrongHeight { expected, got: ctx.height });
@@ -91,25 +121,25 @@ impl State {
             });
         }
         let checks = match signatures {
-            Signatures::Verify => verify_signatures(&self.tx_domain, txs),
-            Signatures::AlreadyVerified => vec![Ok(()); txs.len()],
+            Signatures::Verify => tx::verify_signatures(&self.tx_domain, txs),
+            Signatures::AlreadyVerified => vec![SignatureCheck::VERIFIED; txs.len()],
         };
         self.globals.height = ctx.height;
         self.globals.time_ms = ctx.time_ms;
         self.globals.seed = ctx.seed;
+        self.uncommitted = true;
 
         let mut events = Vec::new();
         let results = txs
             .iter()
             .zip(checks)
             .map(|(signed, check)| {
-                check.map_err(AdmissionError::BadSignature)?;
-                self.apply_tx(&signed.tx, &mut events)
+                check.tx.map_err(AdmissionError::BadSignature)?;
+                self.apply_tx(&signed.tx, check.receipt, &mut events)
             })
             .collect();
         self.end_block(&mut events);
-        let root = self.commit().map_err(BlockError::Commitment)?;
-        Ok(BlockOutcome { results, events, root })
+        Ok(Executed { results, events })
     }
 
     /// Checks a transaction against the current state as if it were next in a block, without
@@ -142,20 +172,26 @@ impl State {
         Ok(())
     }
 
-    fn apply_tx(&mut self, tx: &Transaction, events: &mut Vec<Event>) -> Result<(), TxError> {
+    fn apply_tx(
+        &mut self,
+        tx: &Transaction,
+        receipt_signature: Result<(), SignatureError>,
+        events: &mut Vec<Event>,
+    ) -> Result<(), TxError> {
         self.admission(tx)?;
         if let Some(account) = self.accounts.get_mut(&tx.sender) {
             account.balance = account.balance.saturating_sub(tx.fee);
             account.nonce = account.nonce.saturating_add(1);
         }
         self.globals.fee_pool = money::add(self.globals.fee_pool, tx.fee);
-        self.execute(&tx.sender, &tx.body, events).map_err(TxError::Execution)
+        self.execute(&tx.sender, &tx.body, receipt_signature, events).map_err(TxError::Execution)
     }
 
     fn execute(
         &mut self,
         sender: &PublicKey,
         body: &TxBody,
+        receipt_signature: Result<(), SignatureError>,
         events: &mut Vec<Event>,
     ) -> Result<(), ExecError> {
         match body {
@@ -172,7 +208,9 @@ impl State {
             }
             TxBody::CancelOrder { order } => self.cancel_order(sender, *order, events),
             TxBody::StartLease { lease } => self.start_lease(sender, *lease, events),
-            TxBody::SubmitResult(receipt) => self.submit_result(sender, receipt, events),
+            TxBody::SubmitResult(receipt) => {
+                self.submit_result(sender, receipt, receipt_signature, events)
+            }
             TxBody::AbandonLease { lease, reason } => {
                 self.abandon_lease(sender, *lease, reason, events)
             }
@@ -186,19 +224,4 @@ impl State {
         self.close_due_auctions(events);
         self.release_unbonded(events);
     }
-}
-
-/// Verifies all signatures, in one batch when they are all good.
-fn verify_signatures(domain: &[u8], txs: &[SignedTransaction]) -> Vec<Result<(), SignatureError>> {
-    let encoded: Vec<Vec<u8>> = txs.iter().map(|s| codec::encode(&s.tx)).collect();
-    let items: Vec<(PublicKey, &[u8], &[u8], Signature)> = txs
-        .iter()
-        .zip(&encoded)
-        .map(|(s, bytes)| (s.tx.sender, domain, bytes.as_slice(), s.signature))
-        .collect();
-    if crypto::verify_batch(&items).is_ok() {
-        return vec![Ok(()); txs.len()];
-    }
-    // Some signature is bad: find which, one by one.
-    items.iter().map(|(key, domain, msg, sig)| key.verify(domain, msg, sig)).collect()
 }

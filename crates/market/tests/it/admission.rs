@@ -171,3 +171,24 @@ fn bad_block_headers_are_rejected_whole() {
     assert_eq!(net.state.root(), root);
     assert_eq!(net.state.height(), 1);
 }
+
+#[test]
+fn execution_and_commitment_are_separate_stages() {
+    let alice = key(1);
+    let mut net = Net::new(&[(&alice, 10)]);
+    let tx = net.tx(&alice, transfer_to(&key(2)));
+    let ctx = BlockContext { height: 1, time_ms: 1_000, seed: hash::sha256(b"s") };
+    let executed =
+        net.state.execute_block(&ctx, &[tx], rigshare_market::Signatures::Verify).unwrap();
+    assert_eq!(executed.results, vec![Ok(())]);
+    // The root is not updated until the commit, and a second block must wait for it.
+    let next = BlockContext { height: 2, time_ms: 2_000, seed: hash::sha256(b"t") };
+    assert_eq!(
+        net.state.execute_block(&next, &[], rigshare_market::Signatures::Verify),
+        Err(BlockError::Uncommitted)
+    );
+    let root = net.state.commit().unwrap();
+    assert_eq!(net.state.root_at(1), Some(root));
+    net.check_invariants();
+    assert!(net.state.execute_block(&next, &[], rigshare_market::Signatures::Verify).is_ok());
+}
