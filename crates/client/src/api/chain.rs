@@ -24,6 +24,9 @@ pub struct Status {
     /// The BLS12-381 network key (G2, 96 bytes) that verifies every certificate, hex.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub network_key: HexBytes,
+    /// The consensus namespace certificates are signed under, hex.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub namespace: HexBytes,
     /// Digest of the genesis block, hex.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub genesis: Hash32,

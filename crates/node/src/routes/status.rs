@@ -24,6 +24,7 @@ pub(crate) async fn status(State(state): State<AppState>) -> Json<Status> {
         certified: chain.latest_certified().map(|(height, block)| Certified { height, block }),
         pending_txs: chain.pending() as u64,
         network_key: HexBytes(info.network_key.clone()),
+        namespace: HexBytes(info.namespace.clone()),
         genesis: info.genesis,
     })
 }

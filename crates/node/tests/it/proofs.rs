@@ -58,3 +58,28 @@ async fn proofs_verify_against_the_certified_checkpoint() {
     );
     node.stop().await;
 }
+
+#[tokio::test]
+async fn certificates_from_the_api_verify_with_the_network_key_alone() {
+    use rigshare_chain::certificate::verify_finalization;
+    let node = Node::start().await;
+    let client = &node.client;
+    let status = client.status().await.unwrap();
+    let block = eventually("a block carrying its certificate", async || {
+        let latest = client.latest_block().await.ok()?;
+        latest.finalization.is_some().then_some(latest)
+    })
+    .await;
+    let (key, namespace) = (&status.network_key.0, &status.namespace.0);
+    let certificate = block.finalization.unwrap().0;
+    assert_eq!(block.header.digest(), block.digest);
+    assert_eq!(verify_finalization(key, namespace, &block.header, &certificate), Ok(()));
+    // A tampered header is not what the certificate finalized.
+    let mut tampered = block.header;
+    tampered.checkpoint.state_root.0[0] ^= 1;
+    assert!(verify_finalization(key, namespace, &tampered, &certificate).is_err());
+    // Nor does another network's key verify it.
+    let other = rigshare_chain::keys::deal(12_345, 1).network_key();
+    assert!(verify_finalization(&other, namespace, &block.header, &certificate).is_err());
+    node.stop().await;
+}
