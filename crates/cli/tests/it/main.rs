@@ -1,0 +1,6 @@
+//! Tests of the `rigshare` binary as a user runs it.
+
+// Test code panics on purpose when an expectation fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod node;
