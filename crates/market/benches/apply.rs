@@ -156,10 +156,10 @@ impl Market {
             let groups = vec![group("H100", 80), group("A100", 40)];
             txs.push(market.tx(p, TxBody::UpdateInventory { groups }));
         }
-        market.apply(&txs, Signatures::Verify);
+        market.apply(&txs, Signatures::Verify, Stage::Both);
         for _ in 0..WARM_UP_BLOCKS {
             let block = market.next_block(mix);
-            market.apply(&block, Signatures::AlreadyVerified);
+            market.apply(&block, Signatures::AlreadyVerified, Stage::Both);
         }
         market
     }
