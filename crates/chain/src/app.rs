@@ -40,6 +40,8 @@ const POLL: Duration = Duration::from_millis(1);
 /// With nothing to include, how long a proposer waits for a transaction before proposing an
 /// empty block (well under the leader timeout). Keeps an idle chain from spinning.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
+/// How far behind its own execution a proposer checkpoints, in blocks.
+const CHECKPOINT_LAG: u64 = 1;
 /// Unexecuted ancestors a proposer looks through to avoid re-including their transactions.
 const MAX_ANCESTRY_SCAN: usize = 64;
 
@@ -143,7 +145,9 @@ impl<E: Clock + Send + Sync + 'static> Application<E> for App {
             size < MAX_BLOCK_BYTES - 64 * 1024
         });
 
-        let mut checkpoint = self.shared.latest_checkpoint();
+        // Checkpoint one block behind this validator's execution, so verifiers (who execute a
+        // little after the proposer) rarely have to wait for it; never behind the parent's.
+        let mut checkpoint = self.shared.checkpoint_at(executed.saturating_sub(CHECKPOINT_LAG));
         if checkpoint.height < parent.checkpoint.height {
             checkpoint = parent.checkpoint;
         }

@@ -86,10 +86,12 @@ impl Shared {
         read(&self.roots).get(height as usize).copied()
     }
 
-    pub(crate) fn latest_checkpoint(&self) -> Checkpoint {
+    /// The checkpoint for `height`, or for the latest executed height if `height` is ahead.
+    pub(crate) fn checkpoint_at(&self, height: u64) -> Checkpoint {
         let roots = read(&self.roots);
-        let height = (roots.len() as u64).saturating_sub(1);
-        Checkpoint { height, state_root: roots.last().copied().unwrap_or_default() }
+        let height = height.min((roots.len() as u64).saturating_sub(1));
+        let state_root = roots.get(height as usize).copied().unwrap_or_default();
+        Checkpoint { height, state_root }
     }
 }
 

@@ -37,6 +37,22 @@ fn auction(
     order
 }
 
+/// Runs the auction for `spec` and has the winner start the lease; returns the order, the
+/// lease and the winner's key.
+fn started(
+    net: &mut Net,
+    user: &Keypair,
+    rigs: &[Keypair],
+    prices: &[&str],
+    spec: OrderSpec,
+) -> (OrderId, LeaseId, Keypair) {
+    let order = auction(net, user, rigs, prices, spec);
+    let lease = net.order(order).leases[0];
+    let rig = provider_of(net, lease);
+    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    (order, lease, rig)
+}
+
 fn provider_of(net: &Net, lease: LeaseId) -> Keypair {
     let p = net.lease(lease).provider;
     [key(11), key(12), key(13)].into_iter().find(|k| k.public() == p).unwrap()
@@ -152,10 +168,7 @@ fn mismatched_roots_dispute_and_hold_escrow() {
 #[test]
 fn single_replica_completes_unverified() {
     let (mut net, user, rigs) = market();
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "0.5"], spec(1));
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (order, lease, rig) = started(&mut net, &user, &rigs, &["1.0", "1.5", "0.5"], spec(1));
     let body = net.receipt(&rig, lease, Hash32([7; 32]));
     net.run(&rig, body).unwrap();
     assert_eq!(net.order(order).status, OrderStatus::Completed);
@@ -207,10 +220,7 @@ fn escrow_exhaustion_closes_the_lease_without_overdrawing() {
     let (mut net, user, rigs) = market();
     // Deposit covers 10 minutes at 1.0/GPU-hour; the lease may run an hour.
     let order_spec = OrderSpec { deposit: Amount(1_000_000 / 6), ..spec(1) };
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (order, lease, _) = started(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
     let out = net.block_after(9 * 60_000, vec![]);
     assert!(out.events.iter().all(|e| !matches!(e, Event::LeaseClosed { .. })));
     let out = net.block_after(2 * 60_000, vec![]);
@@ -233,13 +243,10 @@ fn escrow_exhaustion_closes_the_lease_without_overdrawing() {
 fn time_limit_caps_payment_and_missing_result_closes() {
     let (mut net, user, rigs) = market();
     let order_spec = OrderSpec { max_duration_ms: 60_000, ..spec(1) };
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (_, lease, rig) = started(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
     net.block_after(120_000, vec![]);
-    // Paid for exactly one minute, not two; still inside the result grace period? No: the
-    // harness grace is 10 s, so the lease closed for lack of a result.
+    // Paid for exactly one minute, not two; and with the harness's 10 s grace long past, the
+    // lease closed for lack of a result.
     let l = net.lease(lease);
     assert_eq!(l.paid, Amount(1_000_000 / 60));
     assert_eq!(l.status, LeaseStatus::Closed(CloseReason::NoResult));
@@ -251,10 +258,7 @@ fn time_limit_caps_payment_and_missing_result_closes() {
 fn result_within_grace_is_accepted_and_paid_for_the_limit_only() {
     let (mut net, user, rigs) = market();
     let order_spec = OrderSpec { max_duration_ms: 60_000, ..spec(1) };
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (order, lease, rig) = started(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
     net.block_after(62_000, vec![]);
     let body = net.receipt(&rig, lease, Hash32([3; 32]));
     let tx = net.tx(&rig, body);
@@ -282,10 +286,7 @@ fn unstarted_lease_expires_and_refunds() {
 #[test]
 fn abandoned_lease_stops_payment() {
     let (mut net, user, rigs) = market();
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], spec(1));
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (_, lease, rig) = started(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], spec(1));
     net.idle(3);
     let long = "x".repeat(300);
     assert!(matches!(
@@ -356,10 +357,7 @@ fn periodic_settlement_pays_the_same_and_still_closes_on_exhaustion() {
     }
     // Escrow for 10 minutes at 1.0/GPU-hour.
     let order_spec = OrderSpec { deposit: Amount(1_000_000 / 6), ..spec(1) };
-    let order = auction(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
-    let lease = net.order(order).leases[0];
-    let rig = provider_of(&net, lease);
-    net.run(&rig, TxBody::StartLease { lease }).unwrap();
+    let (_, lease, rig) = started(&mut net, &user, &rigs, &["1.0", "1.5", "1.2"], order_spec);
     // Within the first minute nothing is moved yet, though it is earned.
     net.block_after(30_000, vec![]);
     assert_eq!(net.lease(lease).paid, Amount::ZERO);
