@@ -32,7 +32,7 @@ use commonware_storage::archive::immutable;
 use commonware_utils::ordered::Set;
 use commonware_utils::{NZDuration, NZU16, NZU32, NZU64, NZUsize};
 use futures::channel::mpsc;
-use rand_core010::CryptoRng;
+use rand_core_010::CryptoRng;
 use rigshare_market::{Genesis, State};
 use rigshare_types::block::{Checkpoint, Header, tx_root};
 use rigshare_types::{Hash32, tx};

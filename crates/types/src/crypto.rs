@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
-use rand_core::{CryptoRngCore, OsRng};
+use rand_core::CryptoRngCore;
 
 use crate::hash::{HexParseError, parse_hex_array};
 
@@ -96,8 +96,9 @@ pub struct Keypair(SigningKey);
 
 impl Keypair {
     /// A fresh key from the operating system's randomness.
+    #[cfg(feature = "os-rng")]
     pub fn generate() -> Keypair {
-        Keypair::generate_with(&mut OsRng)
+        Keypair::generate_with(&mut rand_core::OsRng)
     }
 
     /// A fresh key from the given randomness (tests pass a seeded generator).
