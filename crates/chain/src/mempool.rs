@@ -48,6 +48,11 @@ impl Mempool {
         self.len
     }
 
+    /// Transactions `sender` has waiting.
+    pub fn pending_for(&self, sender: &PublicKey) -> usize {
+        self.queues.get(sender).map_or(0, BTreeMap::len)
+    }
+
     /// Whether nothing is waiting.
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -217,6 +222,7 @@ mod tests {
         assert_eq!(picked.iter().map(|t| t.tx.nonce).collect::<Vec<_>>(), vec![0, 1]);
         let skip: BTreeSet<Hash32> = [picked[0].hash()].into();
         assert_eq!(pool.select(10, &skip).len(), 1);
+        assert_eq!(pool.pending_for(&alice.public()), 2);
         pool.evict(&alice.public(), 1);
         assert_eq!(pool.len(), 1);
         pool.evict(&alice.public(), 0);

@@ -188,6 +188,14 @@ impl Handle {
         read(&self.shared.certified).iter().next_back().map(|(h, b)| (*h, *b))
     }
 
+    /// The nonce `sender`'s next transaction must carry: its account's nonce plus the
+    /// transactions it has waiting in this validator's pool.
+    pub fn next_nonce(&self, sender: &rigshare_types::PublicKey) -> u64 {
+        let state = read(&self.shared.state);
+        let executed = state.account(sender).map_or(0, |a| a.nonce);
+        executed + lock(&self.shared.mempool).pending_for(sender) as u64
+    }
+
     /// Transactions waiting for a block.
     pub fn pending(&self) -> usize {
         lock(&self.shared.mempool).len()

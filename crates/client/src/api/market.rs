@@ -17,6 +17,9 @@ pub struct AccountInfo {
     /// Balance (decimal string) and next nonce.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub account: Account,
+    /// The nonce the account's next transaction must carry, counting its transactions that
+    /// wait in the node's pool (send several in a row without waiting for each).
+    pub next_nonce: u64,
 }
 
 /// A provider with its track record.

@@ -29,5 +29,6 @@ pub(crate) async fn account(
         .chain
         .with_state(|s| s.account(&id).copied())
         .ok_or_else(|| ApiError::NotFound(format!("account {id}")))?;
-    Ok(Json(AccountInfo { id, account }))
+    let next_nonce = state.chain.next_nonce(&id);
+    Ok(Json(AccountInfo { id, account, next_nonce }))
 }

@@ -95,3 +95,20 @@ async fn submissions_are_rate_limited_per_address() {
     node.client.status().await.unwrap();
     node.stop().await;
 }
+
+#[tokio::test]
+async fn next_nonce_counts_pending_transactions() {
+    let node = Node::start().await;
+    let client = &node.client;
+    let (sender, to) = (user(14), user(15));
+    let start = account(client, &sender).await;
+    assert_eq!(start.next_nonce, start.account.nonce);
+    // Three in a row, each taking its nonce from the API without waiting for execution.
+    for _ in 0..3 {
+        let next = account(client, &sender).await.next_nonce;
+        client.submit(&transfer(&sender, next, &to, 1)).await.unwrap();
+    }
+    let done = wait_nonce(client, &sender, start.account.nonce + 3).await;
+    assert_eq!(done.next_nonce, start.account.nonce + 3);
+    node.stop().await;
+}
