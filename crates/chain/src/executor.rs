@@ -15,7 +15,6 @@ use commonware_utils::Acknowledgement;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use rigshare_market::{BlockContext, BlockError, Signatures, TxError};
-use rigshare_types::Hash32;
 use tracing::{error, info};
 
 use crate::Scheme;
@@ -157,7 +156,7 @@ pub(crate) async fn run(
             finalization =
                 marshal.get_finalization(Height::new(height)).await.map(|f| f.encode().to_vec());
         }
-        prune_finalizations(&shared, &digest);
+        prune_finalizations(&shared);
         match execute(&shared, block, finalization, true) {
             Ok(_) => ack.acknowledge(),
             Err(e) => {
@@ -169,7 +168,7 @@ pub(crate) async fn run(
 }
 
 /// Forgets certificates of blocks that can no longer be delivered (bounded memory).
-fn prune_finalizations(shared: &Shared, _delivered: &Hash32) {
+fn prune_finalizations(shared: &Shared) {
     let mut finalizations = lock(&shared.finalizations);
     while finalizations.len() > 4_096 {
         let Some(first) = finalizations.keys().next().copied() else { break };
