@@ -21,6 +21,7 @@ use crate::Scheme;
 use crate::block::Block;
 use crate::shared::{Finalized, Shared, lock};
 use crate::store::{StoreError, StoredBlock};
+use crate::txindex::TxOutcome;
 
 /// Marshal's reporter: hands finalized blocks to the executor task without blocking.
 #[derive(Clone)]
@@ -77,6 +78,22 @@ pub(crate) fn execute(
         .apply_block_with(&ctx, &block.txs, Signatures::AlreadyVerified)
         .map_err(|source| ExecuteError::Market { height: header.height, source })?;
     let senders: Vec<_> = block.txs.iter().map(|t| t.tx.sender).collect();
+    {
+        let mut index = lock(&shared.txs);
+        let mut start = 0;
+        for (position, (tx, result)) in block.txs.iter().zip(&outcome.results).enumerate() {
+            let end = outcome.tx_event_ends.get(position).copied().unwrap_or(start);
+            let events = outcome.events.get(start..end).map(<[_]>::to_vec).unwrap_or_default();
+            start = end;
+            let outcome = TxOutcome {
+                height: header.height,
+                index: u32::try_from(position).unwrap_or(u32::MAX),
+                result: result.clone(),
+                events,
+            };
+            index.record(tx.hash(), outcome);
+        }
+    }
     {
         let mut pool = lock(&shared.mempool);
         pool.prune(&state, &senders);

@@ -30,6 +30,7 @@ pub mod mempool;
 mod shared;
 pub mod store;
 mod tap;
+pub mod txindex;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,7 @@ pub use keys::{Committee, ValidatorKeys};
 pub use mempool::SubmitError;
 pub use shared::{Finalized, Handle, NetworkInfo};
 pub use store::{StoreError, StoredBlock};
+pub use txindex::TxOutcome;
 
 /// The consensus signing scheme: BLS12-381 threshold with a VRF seed, keys in G2 (96 bytes),
 /// signatures in G1 (48 bytes); validators identified by ed25519 keys.

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use crate::block::Block;
 use crate::mempool::{Mempool, SubmitError};
 use crate::store::{BlockStore, StoreError, StoredBlock};
+use crate::txindex::{TxIndex, TxOutcome};
 
 /// Finalized blocks a slow subscriber may lag behind before it misses some.
 const EVENT_BACKLOG: usize = 1_024;
@@ -44,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) events: broadcast::Sender<Arc<Finalized>>,
     /// Transactions accepted locally, on their way to peers.
     pub(crate) gossip: Mutex<Option<futures::channel::mpsc::UnboundedSender<SignedTransaction>>>,
+    /// Outcomes of recently finalized transactions.
+    pub(crate) txs: Mutex<TxIndex>,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,6 +71,7 @@ impl Shared {
             finalizations: Mutex::new(BTreeMap::new()),
             events: broadcast::channel(EVENT_BACKLOG).0,
             gossip: Mutex::new(None),
+            txs: Mutex::new(TxIndex::default()),
         }
     }
 
@@ -194,6 +198,12 @@ impl Handle {
         let state = read(&self.shared.state);
         let executed = state.account(sender).map_or(0, |a| a.nonce);
         executed + lock(&self.shared.mempool).pending_for(sender) as u64
+    }
+
+    /// What became of the transaction `id`, if it was finalized recently (the last
+    /// [`TX_INDEX_CAPACITY`](crate::txindex::TX_INDEX_CAPACITY) transactions are remembered).
+    pub fn tx_outcome(&self, id: &Hash32) -> Option<TxOutcome> {
+        lock(&self.shared.txs).get(id).cloned()
     }
 
     /// Transactions waiting for a block.

@@ -11,6 +11,7 @@ use crate::ClientError;
 use crate::api::{
     AccountInfo, BlockInfo, ErrorBody, LeaseInfo, Offers, OffersParams, OrderInfo, ProofInfo,
     ProofParams, ProviderInfo, ProvidersPage, ProvidersParams, ReceiptInfo, Status, TxAccepted,
+    TxStatus,
 };
 use crate::sse::{self, EventStream};
 
@@ -60,6 +61,12 @@ impl Client {
             .body(bytes);
         let accepted: TxAccepted = self.send(request).await?;
         Ok(accepted.id)
+    }
+
+    /// What became of transaction `id` (`GET /v1/txs/{id}`); `not_found` while it is pending
+    /// (or if it was never seen, or finalized too long ago to be remembered).
+    pub async fn tx_status(&self, id: &Hash32) -> Result<TxStatus, ClientError> {
+        self.get(&format!("/v1/txs/{id}")).await
     }
 
     /// The chain's height, certified checkpoint, pool size and identity (`GET /v1/status`).

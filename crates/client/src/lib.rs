@@ -19,7 +19,9 @@ pub mod api;
 mod client;
 mod error;
 mod sse;
+mod wallet;
 
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::ClientError;
 pub use sse::EventStream;
+pub use wallet::{DEFAULT_FEE, Wallet, WalletError, wait_for_tx};

@@ -20,6 +20,7 @@
 //! The OpenAPI 3.1 document ([`openapi`]) is generated from the handlers' annotations.
 
 mod config;
+pub mod devnet;
 mod error;
 mod extract;
 mod metrics;
@@ -37,6 +38,7 @@ use tokio::sync::watch;
 use tracing::info;
 
 pub use config::{ApiConfig, RateLimit};
+pub use devnet::{Devnet, DevnetConfig, DevnetError};
 pub use error::ApiError;
 
 /// What the API serves: a chain handle and the API's settings.

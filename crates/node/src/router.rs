@@ -87,6 +87,7 @@ struct ApiDoc;
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(txs::submit).layer(DefaultBodyLimit::max(MAX_TX_BYTES)))
+        .routes(routes!(txs::status))
         .routes(routes!(status::status))
         .routes(routes!(accounts::account))
         .routes(routes!(providers::list))

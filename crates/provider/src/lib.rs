@@ -24,14 +24,19 @@
 //! - [`outputs`]: the Merkle root over a job's output files that receipts commit to and that the
 //!   CLI and the light client recompute.
 
+pub mod agent;
+pub mod artifacts;
 pub mod error;
 pub mod inventory;
+pub mod leases;
 pub mod outputs;
 pub mod runtime;
+pub mod store;
 
 pub use error::Error;
 pub use inventory::{FakeProbe, GpuInfo, GpuProbe, Inventory, NvmlProbe, ProbeError};
 pub use outputs::{OutputError, OutputLimits, output_root};
+pub use runtime::docker::DockerRuntime;
 pub use runtime::wasm::WasmRuntime;
 pub use runtime::{
     ExitStatus, JobDirs, JobOutcome, JobSpec, Limits, LogSink, Runtime, RuntimeError,

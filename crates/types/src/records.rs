@@ -3,7 +3,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::{EvidenceTier, GpuGroup};
+use crate::gpu::{EvidenceTier, GpuGroup, OfferAttributes};
 use crate::query::Query;
 use crate::tx::VerificationPolicy;
 use crate::{AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey};
@@ -77,6 +77,20 @@ impl InventoryGroup {
     /// GPUs of this group free to lease.
     pub fn free(&self) -> u32 {
         self.gpu.count.saturating_sub(self.leased)
+    }
+
+    /// The attributes a query sees for this group offered at `price` by a provider with
+    /// `reliability_ppm`.
+    pub fn attributes(&self, price: Amount, reliability_ppm: u32) -> OfferAttributes<'_> {
+        OfferAttributes {
+            gpu_model: &self.gpu.model,
+            gpu_count: self.free(),
+            vram_mib: self.gpu.vram_mib,
+            compute_capability: self.gpu.compute_capability,
+            tier: self.tier,
+            price_gpu_hour: price,
+            reliability_ppm,
+        }
     }
 }
 

@@ -27,6 +27,28 @@ pub struct TxAccepted {
     pub id: Hash32,
 }
 
+/// What became of a finalized transaction (`GET /v1/txs/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TxStatus {
+    /// The transaction id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: Hash32,
+    /// The block that holds it.
+    pub height: u64,
+    /// Its position in the block.
+    pub index: u32,
+    /// Whether it took effect.
+    pub ok: bool,
+    /// Why not, when it did not: `"rejected: …"` (not admitted, nothing changed) or
+    /// `"failed: …"` (admitted: the fee was paid and the nonce used, nothing else changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What it caused, in order (e.g. `order_created` with the new order's id).
+    #[serde(default)]
+    pub events: Vec<crate::api::MarketEvent>,
+}
+
 /// Bytes shown as lowercase hex in JSON.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct HexBytes(pub Vec<u8>);

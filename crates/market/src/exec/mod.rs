@@ -52,6 +52,10 @@ pub struct Executed {
     pub results: Vec<Result<(), TxError>>,
     /// What happened, in order.
     pub events: Vec<Event>,
+    /// For each transaction, the end of its events in `events`: transaction `i` caused
+    /// `events[tx_event_ends[i - 1]..tx_event_ends[i]]` (from 0 for the first); the events
+    /// after the last end belong to the end of the block (settlement, auctions, expiries).
+    pub tx_event_ends: Vec<usize>,
 }
 
 /// The result of applying a block.
@@ -61,6 +65,8 @@ pub struct BlockOutcome {
     pub results: Vec<Result<(), TxError>>,
     /// What happened, in order.
     pub events: Vec<Event>,
+    /// Where each transaction's events end (see [`Executed::tx_event_ends`]).
+    pub tx_event_ends: Vec<usize>,
     /// The state root after the block.
     pub root: Hash32,
 }
@@ -84,9 +90,10 @@ impl State {
         txs: &[SignedTransaction],
         signatures: Signatures,
     ) -> Result<BlockOutcome, BlockError> {
-        let Executed { results, events } = self.execute_block(ctx, txs, signatures)?;
+        let Executed { results, events, tx_event_ends } =
+            self.execute_block(ctx, txs, signatures)?;
         let root = self.commit()?;
-        Ok(BlockOutcome { results, events, root })
+        Ok(BlockOutcome { results, events, tx_event_ends, root })
     }
 
     /// The first stage of [`State::apply_block_with`]: the state transition, without the
@@ -130,16 +137,21 @@ impl State {
         self.uncommitted = true;
 
         let mut events = Vec::new();
+        let mut tx_event_ends = Vec::with_capacity(txs.len());
         let results = txs
             .iter()
             .zip(checks)
             .map(|(signed, check)| {
-                check.tx.map_err(AdmissionError::BadSignature)?;
-                self.apply_tx(&signed.tx, check.receipt, &mut events)
+                let result = check
+                    .tx
+                    .map_err(|e| AdmissionError::BadSignature(e).into())
+                    .and_then(|()| self.apply_tx(&signed.tx, check.receipt, &mut events));
+                tx_event_ends.push(events.len());
+                result
             })
             .collect();
         self.end_block(&mut events);
-        Ok(Executed { results, events })
+        Ok(Executed { results, events, tx_event_ends })
     }
 
     /// Checks a transaction against the current state as if it were next in a block, without

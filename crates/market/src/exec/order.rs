@@ -1,8 +1,8 @@
 //! Orders: creation with escrow, bids, cancellation.
 
 use rigshare_types::query::Query;
-use rigshare_types::records::{Bid, InventoryGroup, LeaseStatus, Order, OrderStatus, Provider};
-use rigshare_types::{AccountId, Amount, OfferAttributes, OrderId, OrderSpec, PublicKey};
+use rigshare_types::records::{Bid, LeaseStatus, Order, OrderStatus, Provider};
+use rigshare_types::{AccountId, Amount, OrderId, OrderSpec, PublicKey};
 
 use crate::error::ExecError;
 use crate::event::Event;
@@ -206,20 +206,8 @@ pub(super) fn eligible_group(order: &Order, provider: &Provider, price: Amount) 
         .inventory
         .iter()
         .position(|group| {
-            group.free() >= order.gpus && order.query.matches(&offer(group, price, reliability_ppm))
+            group.free() >= order.gpus
+                && order.query.matches(&group.attributes(price, reliability_ppm))
         })
         .and_then(|i| u32::try_from(i).ok())
-}
-
-/// The attributes a query sees for a group offered at `price`.
-pub fn offer(group: &InventoryGroup, price: Amount, reliability_ppm: u32) -> OfferAttributes<'_> {
-    OfferAttributes {
-        gpu_model: &group.gpu.model,
-        gpu_count: group.free(),
-        vram_mib: group.gpu.vram_mib,
-        compute_capability: group.gpu.compute_capability,
-        tier: group.tier,
-        price_gpu_hour: price,
-        reliability_ppm,
-    }
 }

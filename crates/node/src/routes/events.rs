@@ -147,7 +147,7 @@ fn sse(name: &str, data: &impl Serialize) -> Option<Event> {
 }
 
 /// The API's form of a market event.
-fn market_event(event: &Market) -> MarketEvent {
+pub(crate) fn market_event(event: &Market) -> MarketEvent {
     match event.clone() {
         Market::Transferred { from, to, amount } => MarketEvent::Transferred { from, to, amount },
         Market::ProviderRegistered { provider } => MarketEvent::ProviderRegistered { provider },

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use rigshare_client::api::{ErrorBody, Offer, Offers, OffersParams};
 use rigshare_market::State as Market;
-use rigshare_market::exec::order::offer;
 use rigshare_types::query::Query;
 
 use crate::ApiError;
@@ -51,7 +50,7 @@ fn evaluate(market: &Market, query: Query) -> Offers {
         let reliability_ppm = provider.stats.reliability_ppm();
         for (index, group) in provider.inventory.iter().enumerate() {
             considered = considered.saturating_add(1);
-            let attributes = offer(group, group.gpu.price_floor, reliability_ppm);
+            let attributes = group.attributes(group.gpu.price_floor, reliability_ppm);
             if query.matches(&attributes) {
                 offers.push(Offer {
                     provider: *id,

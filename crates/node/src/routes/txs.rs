@@ -8,13 +8,13 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use rigshare_client::api::{ErrorBody, TxAccepted};
+use rigshare_client::api::{ErrorBody, TxAccepted, TxStatus};
 use rigshare_types::tx::MAX_TX_BYTES;
 use rigshare_types::{Hash32, SignedTransaction};
 use tracing::debug;
 
 use crate::ApiError;
-use crate::extract::echo;
+use crate::extract::{Param, echo};
 use crate::router::AppState;
 
 /// The only content type the route takes.
@@ -86,4 +86,34 @@ fn accept(
     })?;
     let tx = SignedTransaction::decode(&body).map_err(ApiError::BadEncoding)?;
     Ok(state.chain.submit(tx)?)
+}
+
+/// What became of a transaction: the block that holds it and whether it took effect.
+#[utoipa::path(
+    get,
+    path = "/v1/txs/{id}",
+    tag = "transactions",
+    params(("id" = String, Path, description = "The transaction id (64 hex characters)")),
+    responses(
+        (status = 200, description = "Finalized: its block and result", body = TxStatus),
+        (status = 400, description = "bad_request: the id is not 64 hex characters", body = ErrorBody),
+        (status = 404, description = "not_found: pending, unknown, or finalized too long ago to be remembered", body = ErrorBody),
+    )
+)]
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    Param(id): Param<Hash32>,
+) -> Result<Json<TxStatus>, ApiError> {
+    let outcome = state
+        .chain
+        .tx_outcome(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("finalized transaction {id}")))?;
+    Ok(Json(TxStatus {
+        id,
+        height: outcome.height,
+        index: outcome.index,
+        ok: outcome.result.is_ok(),
+        error: outcome.result.err().map(|e| e.to_string()),
+        events: outcome.events.iter().map(super::events::market_event).collect(),
+    }))
 }

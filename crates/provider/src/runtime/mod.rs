@@ -8,11 +8,12 @@
 //!                                    └ stdout/stderr ─▶ bounded capture + LogSink
 //! ```
 //!
-//! [`wasm::WasmRuntime`] runs WASI preview 1 modules deterministically; a Docker runtime
-//! (bollard) will implement the same trait, its `Prepared` an image pulled or imported and its
-//! limits container limits.
+//! [`wasm::WasmRuntime`] runs WASI preview 1 modules deterministically; [`docker::DockerRuntime`]
+//! runs local images in hardened containers, its limits container limits, with no determinism
+//! claim.
 
 mod capture;
+pub mod docker;
 pub mod wasm;
 
 use std::collections::BTreeMap;
@@ -59,9 +60,10 @@ pub const EXIT_CODE_TRAPPED: i32 = -4;
 /// - The job sees `dirs.inputs` read-only at `/inputs` and `dirs.outputs` writable at
 ///   `/outputs`, nothing else of the host's file system, and no network. Its stdout and stderr
 ///   are each kept up to [`Limits::capture_bytes`] and passed, as written, to the [`LogSink`].
-/// - A runtime that reports a [`runtime_digest`](Runtime::runtime_digest) is deterministic: the
+/// - A deterministic runtime's [`runtime_digest`](Runtime::runtime_digest) is a promise: the
 ///   same prepared job, inputs and limits give the same exit status, stdout, stderr and output
-///   files on every host with that digest.
+///   files on every host with that digest. A runtime that cannot promise it (`docker`) says so
+///   in its docs; its digest only names its engine and settings.
 /// - The futures need a Tokio runtime with timers enabled.
 pub trait Runtime: Send + Sync {
     /// A job ready to run.
@@ -111,6 +113,11 @@ pub struct JobSpec {
 pub enum Program {
     /// A WebAssembly module (binary format) exporting a WASI preview 1 `_start`.
     Wasm(Bytes),
+    /// A container image already on the host, by reference (`name:tag`) or id (`sha256:…`).
+    Docker {
+        /// The image reference or id.
+        image: String,
+    },
 }
 
 impl Program {
@@ -118,6 +125,7 @@ impl Program {
     pub fn kind(&self) -> &'static str {
         match self {
             Program::Wasm(_) => "wasm",
+            Program::Docker { .. } => "docker",
         }
     }
 }

@@ -72,13 +72,24 @@ fn lit(s: &str) -> String {
 /// Reads `/inputs/data.txt` (up to 4 KiB), writes it uppercased to `/outputs/result.txt` and
 /// echoes it to stdout.
 pub fn uppercase() -> String {
+    uppercase_after(0)
+}
+
+/// [`uppercase`] after a busy loop of `iterations` (a job that takes a while).
+pub fn uppercase_after(iterations: u64) -> String {
     let data = format!(
         "(data (i32.const 64) {}) (data (i32.const 96) {})",
         lit("data.txt"),
         lit("result.txt")
     );
+    let spin = format!(
+        "(local.set $spin (i64.const {iterations}))
+         (block $spun (loop $again
+           (br_if $spun (i64.eqz (local.get $spin)))
+           (local.set $spin (i64.sub (local.get $spin) (i64.const 1)))
+           (br $again)))"
+    );
     let body = r#"
-    (local $in i32) (local $out i32) (local $n i32) (local $i i32) (local $c i32)
     (local.set $in (call $open (i32.const 3) (i32.const 64) (i32.const 8) (i32.const 0) (i64.const 2)))
     (i32.store (i32.const 16) (i32.const 1024))
     (i32.store (i32.const 20) (i32.const 4096))
@@ -97,7 +108,8 @@ pub fn uppercase() -> String {
     (call $check (call $fd_close (local.get $out)))
     (call $write (i32.const 1) (i32.const 1024) (local.get $n))
     "#;
-    module(&data, body)
+    let locals = "(local $in i32) (local $out i32) (local $n i32) (local $i i32) (local $c i32) (local $spin i64)";
+    module(&data, &format!("{locals} {spin} {body}"))
 }
 
 /// Opens `path` under preopen `dirfd` with `oflags` and `rights`; exits 0 if that worked, else

@@ -1,11 +1,13 @@
 //! Integration tests of the provider agent through its public API: real wasmtime, guests written
-//! in WAT.
+//! in WAT; the Docker runtime against the real engine (skipped when none answers).
 
 // Test code panics on purpose when an expectation fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod agent;
 mod capture;
 mod determinism;
+mod docker;
 mod guests;
 mod harness;
 mod hostile;

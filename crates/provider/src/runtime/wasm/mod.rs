@@ -189,7 +189,12 @@ impl Runtime for WasmRuntime {
 
     #[tracing::instrument(skip_all, fields(job = %spec.name))]
     async fn prepare(&self, spec: &JobSpec) -> Result<WasmPrepared, RuntimeError> {
-        let Program::Wasm(module) = &spec.program;
+        let Program::Wasm(module) = &spec.program else {
+            return Err(RuntimeError::WrongProgram {
+                runtime: RUNTIME_NAME,
+                program: spec.program.kind(),
+            });
+        };
         let (module_hash, pre) = self.linked(module).await?;
         let argv = std::iter::once(spec.name.clone()).chain(spec.args.iter().cloned()).collect();
         let env = spec.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -1,0 +1,270 @@
+//! The agent's artifact HTTP routes (see the [module docs](super)).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use rigshare_types::job::MAX_MANIFEST_BYTES;
+use rigshare_types::{Hash32, LeaseId, PublicKey};
+use tokio_util::io::ReaderStream;
+
+use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing};
+use super::auth::{AuthError, RequestAuth, now_ms};
+use super::blobs::BlobError;
+use crate::leases::Leases;
+use crate::outputs::{OutputLimits, root_of, scan_outputs};
+use crate::runtime::LogStream;
+use crate::store::{LeaseRecord, Stage};
+
+/// Most bytes of each log stream served.
+const MAX_LOG_BYTES: u64 = 4 << 20; // bytes
+
+/// The routes, over the agent's lease state.
+pub fn router(leases: Arc<Leases>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/leases/{lease}", get(lease_view))
+        .route("/v1/leases/{lease}/blobs/{hash}", put(upload))
+        .route("/v1/leases/{lease}/outputs", get(outputs))
+        .route("/v1/leases/{lease}/outputs/{*path}", get(output_file))
+        .route("/v1/leases/{lease}/logs", get(logs))
+        .with_state(leases)
+}
+
+/// An error answer.
+#[derive(Debug)]
+struct Failure(StatusCode, &'static str, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body = ArtifactErrorBody { code: self.1.to_owned(), message: self.2 };
+        (self.0, Json(body)).into_response()
+    }
+}
+
+impl From<AuthError> for Failure {
+    fn from(e: AuthError) -> Failure {
+        Failure(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Failure {
+    Failure(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// Finds the lease and checks that the request is signed by its requestor.
+fn authorize(
+    leases: &Leases,
+    lease: u64,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<LeaseRecord, Failure> {
+    let signer: PublicKey = RequestAuth::verify(headers, method.as_str(), uri.path(), now_ms())?;
+    let record = leases.store.get(LeaseId(lease)).map_err(internal)?.ok_or_else(|| {
+        Failure(StatusCode::NOT_FOUND, "not_found", format!("lease {lease} is not served here"))
+    })?;
+    if record.requestor != signer {
+        return Err(Failure(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("only lease {lease}'s requestor may use its artifacts"),
+        ));
+    }
+    Ok(record)
+}
+
+fn view(leases: &Leases, record: &LeaseRecord) -> LeaseView {
+    let (reason, receipt) = match &record.stage {
+        Stage::Failed { reason } => (Some(reason.clone()), None),
+        Stage::Finished { receipt } | Stage::Submitted { receipt } => (None, Some(receipt.receipt)),
+        Stage::AwaitingInputs | Stage::Running => (None, None),
+    };
+    let missing =
+        if record.stage == Stage::AwaitingInputs { leases.missing(record) } else { Vec::new() };
+    LeaseView {
+        lease: record.lease,
+        stage: record.stage.name().to_owned(),
+        reason,
+        output_root: receipt.map(|r| r.output_root),
+        exit_code: receipt.map(|r| r.usage.exit_code),
+        missing,
+    }
+}
+
+async fn lease_view(
+    State(leases): State<Arc<Leases>>,
+    Path(lease): Path<u64>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<LeaseView>, Failure> {
+    let record = authorize(&leases, lease, &method, &uri, &headers)?;
+    Ok(Json(view(&leases, &record)))
+}
+
+async fn upload(
+    State(leases): State<Arc<Leases>>,
+    Path((lease, hash)): Path<(u64, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, Failure> {
+    let record = authorize(&leases, lease, &method, &uri, &headers)?;
+    let hash: Hash32 = hash.parse().map_err(|_| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "blob name is not a BLAKE3 hex digest".into(),
+        )
+    })?;
+    if record.stage != Stage::AwaitingInputs {
+        return Err(Failure(
+            StatusCode::CONFLICT,
+            "inputs_closed",
+            format!("lease {lease} is {}: it takes no more uploads", record.stage.name()),
+        ));
+    }
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(expected) = leases.expected_blob(&record, &hash, announced) else {
+        let message = if hash == record.manifest_hash {
+            format!("the manifest needs a Content-Length of at most {MAX_MANIFEST_BYTES} bytes")
+        } else if leases.manifest(&record).is_none() {
+            "upload the manifest first: it names the blobs this lease takes".to_owned()
+        } else {
+            format!("blob {hash} is not named by lease {lease}'s manifest")
+        };
+        return Err(Failure(StatusCode::CONFLICT, "unexpected_blob", message));
+    };
+    if announced.is_some_and(|size| size != expected.size) {
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            "size_mismatch",
+            format!("blob {hash} is {} bytes, not {}", expected.size, announced.unwrap_or(0)),
+        ));
+    }
+    let created = !leases.blobs.has(&expected);
+    leases.blobs.put_stream(expected, body.into_data_stream()).await.map_err(|e| match e {
+        BlobError::TooLarge { .. } => {
+            Failure(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string())
+        }
+        BlobError::Mismatch { .. } => {
+            Failure(StatusCode::BAD_REQUEST, "hash_mismatch", e.to_string())
+        }
+        BlobError::Body(_) => Failure(StatusCode::BAD_REQUEST, "bad_body", e.to_string()),
+        BlobError::Io(_) => internal(e),
+    })?;
+    if hash == record.manifest_hash && leases.manifest(&record).is_none() {
+        let _ = tokio::fs::remove_file(leases.blobs.path(&hash)).await;
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            "bad_manifest",
+            "the manifest's bytes match the order's hash but do not decode as a valid manifest"
+                .into(),
+        ));
+    }
+    leases.waker(record.lease).notify_one();
+    Ok(if created { StatusCode::CREATED } else { StatusCode::OK })
+}
+
+/// The record, if its job has run (outputs and logs exist).
+fn ran(record: LeaseRecord) -> Result<LeaseRecord, Failure> {
+    match record.stage {
+        Stage::Finished { .. } | Stage::Submitted { .. } => Ok(record),
+        ref stage => Err(Failure(
+            StatusCode::CONFLICT,
+            "not_finished",
+            format!("lease {} is {}: no outputs yet", record.lease, stage.name()),
+        )),
+    }
+}
+
+async fn outputs(
+    State(leases): State<Arc<Leases>>,
+    Path(lease): Path<u64>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<OutputListing>, Failure> {
+    let record = ran(authorize(&leases, lease, &method, &uri, &headers)?)?;
+    let dir = leases.outputs_dir(record.lease);
+    let files = tokio::task::spawn_blocking(move || scan_outputs(&dir, &OutputLimits::default()))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    Ok(Json(OutputListing {
+        root: root_of(&files),
+        files: files
+            .into_iter()
+            .map(|f| OutputEntry { path: f.path, size: f.size, hash: f.content_hash })
+            .collect(),
+    }))
+}
+
+async fn output_file(
+    State(leases): State<Arc<Leases>>,
+    Path((lease, path)): Path<(u64, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let record = ran(authorize(&leases, lease, &method, &uri, &headers)?)?;
+    if !rigshare_types::job::is_safe_relative_path(&path) {
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            "bad_path",
+            format!("invalid output path {path:?}"),
+        ));
+    }
+    let full = leases.outputs_dir(record.lease).join(&path);
+    let not_found = || Failure(StatusCode::NOT_FOUND, "not_found", format!("no output {path:?}"));
+    // Outputs were checked to be regular files (no links) when the root was computed.
+    let meta = tokio::fs::symlink_metadata(&full).await.map_err(|_| not_found())?;
+    if !meta.is_file() {
+        return Err(not_found());
+    }
+    let file = tokio::fs::File::open(&full).await.map_err(|_| not_found())?;
+    let body = Body::from_stream(ReaderStream::with_capacity(file, 1 << 20));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, meta.len().to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn logs(
+    State(leases): State<Arc<Leases>>,
+    Path(lease): Path<u64>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Logs>, Failure> {
+    let record = authorize(&leases, lease, &method, &uri, &headers)?;
+    let read = |stream| {
+        let path = leases.log_path(record.lease, stream);
+        async move {
+            use tokio::io::AsyncReadExt;
+            let Ok(file) = tokio::fs::File::open(path).await else { return String::new() };
+            let mut bytes = Vec::new();
+            let _ = file.take(MAX_LOG_BYTES).read_to_end(&mut bytes).await;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    Ok(Json(Logs { stdout: read(LogStream::Stdout).await, stderr: read(LogStream::Stderr).await }))
+}
