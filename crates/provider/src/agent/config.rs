@@ -20,6 +20,8 @@
 //! [gpus]
 //! allow = ["0", "GPU-5f1c…"]           # default: every GPU NVML reports
 //! ```
+//!
+//! `docker = true` (top level) also runs Docker jobs, hardened, with the lease's GPUs.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -61,6 +63,9 @@ pub struct ProviderConfig {
     /// Which GPUs to sell.
     #[serde(default)]
     pub gpus: Gpus,
+    /// Whether to run `docker` jobs through the local engine (wasm jobs always run).
+    #[serde(default)]
+    pub docker: bool,
 }
 
 /// Price floors per GPU-hour.
@@ -241,7 +246,7 @@ mod tests {
     #[test]
     fn names_unknown_fields_and_bad_values() {
         let unknown =
-            ProviderConfig::parse(&format!("{EXAMPLE}\nfoo = 1")).err().unwrap_or_default();
+            ProviderConfig::parse(&format!("foo = 1\n{EXAMPLE}")).err().unwrap_or_default();
         assert!(unknown.contains("unknown field") && unknown.contains("foo"), "{unknown}");
         let bad = EXAMPLE.replace("\"0.35\"", "\"cheap\"");
         let message = ProviderConfig::parse(&bad).err().unwrap_or_default();

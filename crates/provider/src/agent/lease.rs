@@ -13,6 +13,7 @@ use tracing::{info, warn};
 
 use super::{Context, stopped};
 use crate::outputs::output_root;
+use crate::runtime::docker::{DockerOptions, DockerRuntime, GpuRequest};
 use crate::runtime::{JobDirs, JobSpec, Limits, LogSink, LogStream, Program, Runtime};
 use crate::store::{LeaseRecord, Stage};
 
@@ -191,7 +192,34 @@ async fn execute(
                 .map_err(|e| format!("cannot run the job: {e}"))?;
             (outcome, wasm.runtime_digest())
         }
-        JobRuntime::Docker { .. } => return Err("this provider does not run docker jobs".into()),
+        JobRuntime::Docker { image, network } => {
+            if !context.docker {
+                return Err("this provider does not run docker jobs".into());
+            }
+            let options = DockerOptions {
+                network: *network,
+                gpus: if context.gpus { GpuRequest::Count(record.gpus) } else { GpuRequest::None },
+                scratch_dir: Some(leases.dir(record.lease).join("scratch")),
+                ..DockerOptions::default()
+            };
+            let docker =
+                DockerRuntime::connect(options).await.map_err(|e| format!("docker: {e}"))?;
+            let spec = JobSpec {
+                name: manifest.name.clone(),
+                program: Program::Docker { image: image.clone() },
+                args: manifest.args.clone(),
+                env: manifest.env.iter().cloned().collect(),
+                seed: manifest.seed,
+            };
+            let prepared =
+                docker.prepare(&spec).await.map_err(|e| format!("cannot prepare the job: {e}"))?;
+            info!(target: "provider::lease", lease = %record.lease, job = %manifest.name, "container running");
+            let outcome = docker
+                .run(&prepared, &limits, &dirs, logs)
+                .await
+                .map_err(|e| format!("cannot run the job: {e}"))?;
+            (outcome, docker.runtime_digest())
+        }
     };
     let outputs = dirs.outputs.clone();
     let root = tokio::task::spawn_blocking(move || output_root(&outputs))

@@ -82,6 +82,10 @@ pub(crate) struct Context {
     pub(crate) wallet: Wallet,
     pub(crate) leases: Arc<Leases>,
     pub(crate) wasm: Arc<WasmRuntime>,
+    /// Whether Docker jobs run here.
+    pub(crate) docker: bool,
+    /// Whether the host has GPUs to hand to containers.
+    pub(crate) gpus: bool,
     pub(crate) stop: watch::Receiver<bool>,
 }
 
@@ -129,7 +133,7 @@ impl Agent {
         let client = Client::new(&config.node)?;
         let wallet = Wallet::connect(client, key).await?;
         let id = wallet.account();
-        let groups = inventory_groups(&config, probe)?;
+        let (groups, gpus) = inventory_groups(&config, probe)?;
         register(&wallet, &config, &endpoint, groups).await?;
 
         let policy = BidPolicy {
@@ -140,6 +144,8 @@ impl Agent {
             wallet,
             leases: leases.clone(),
             wasm: Arc::new(WasmRuntime::new()?),
+            docker: config.docker,
+            gpus,
             stop: stop_rx.clone(),
         });
         for record in leases.store.all()? {
@@ -183,11 +189,11 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await.map(|_| ());
 }
 
-/// The GPU groups to publish.
+/// The GPU groups to publish, and whether the host has GPUs at all.
 fn inventory_groups(
     config: &ProviderConfig,
     probe: &dyn GpuProbe,
-) -> Result<Vec<GpuGroup>, AgentError> {
+) -> Result<(Vec<GpuGroup>, bool), AgentError> {
     let inventory = probe.probe()?;
     let offer = config.offer_config().map_err(AgentError::Config)?;
     let offered = offered_groups(&inventory, &offer);
@@ -200,7 +206,7 @@ fn inventory_groups(
     if offered.groups.is_empty() {
         warn!(target: "provider::agent", cpu_only = inventory.cpu_only, "no GPU to offer: the provider will not win GPU orders");
     }
-    Ok(offered.groups)
+    Ok((offered.groups, !inventory.cpu_only))
 }
 
 /// Registers the provider if it is not, and publishes its groups if they changed.
