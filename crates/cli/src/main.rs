@@ -4,10 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-mod cli;
-mod network;
-mod node;
-
 fn main() -> ExitCode {
-    cli::Cli::parse().run()
+    rigshare_cli::cli::Cli::parse().run()
 }

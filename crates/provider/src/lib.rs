@@ -27,6 +27,7 @@
 pub mod agent;
 pub mod artifacts;
 pub mod error;
+pub mod execute;
 pub mod inventory;
 pub mod leases;
 pub mod outputs;

@@ -3,4 +3,6 @@
 // Test code panics on purpose when an expectation fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod demo;
+mod errors;
 mod node;

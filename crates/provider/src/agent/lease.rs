@@ -12,9 +12,9 @@ use rigshare_types::{LeaseId, Receipt, SignedReceipt, Usage};
 use tracing::{info, warn};
 
 use super::{Context, stopped};
-use crate::outputs::output_root;
-use crate::runtime::docker::{DockerOptions, DockerRuntime, GpuRequest};
-use crate::runtime::{JobDirs, JobSpec, Limits, LogSink, LogStream, Program, Runtime};
+use crate::execute::{DockerPolicy, JobRun, run_job};
+use crate::runtime::docker::GpuRequest;
+use crate::runtime::{JobDirs, LogSink, LogStream};
 use crate::store::{LeaseRecord, Stage};
 
 /// How often a lease waiting for inputs re-checks the chain (uploads wake it sooner).
@@ -162,70 +162,25 @@ async fn execute(
         FileLogs::create(leases, record.lease)
             .map_err(|e| format!("cannot open log files: {e}"))?,
     );
-    let limits = Limits {
-        fuel: manifest.limits.fuel,
-        wall_time: Duration::from_millis(manifest.limits.wall_time_ms),
-        memory_bytes: manifest.limits.memory_bytes,
-        ..Limits::default()
-    };
-    let (outcome, runtime_digest) = match &manifest.runtime {
-        JobRuntime::Wasm { module } => {
-            let bytes = leases
+    let module = match &manifest.runtime {
+        JobRuntime::Wasm { module } => Some(
+            leases
                 .blobs
                 .read(&module.hash)
                 .await
-                .map_err(|e| format!("cannot read the module: {e}"))?;
-            let spec = JobSpec {
-                name: manifest.name.clone(),
-                program: Program::Wasm(bytes.into()),
-                args: manifest.args.clone(),
-                env: manifest.env.iter().cloned().collect(),
-                seed: manifest.seed,
-            };
-            let wasm = &context.wasm;
-            let prepared =
-                wasm.prepare(&spec).await.map_err(|e| format!("cannot prepare the job: {e}"))?;
-            info!(target: "provider::lease", lease = %record.lease, job = %manifest.name, "job running");
-            let outcome = wasm
-                .run(&prepared, &limits, &dirs, logs)
-                .await
-                .map_err(|e| format!("cannot run the job: {e}"))?;
-            (outcome, wasm.runtime_digest())
-        }
-        JobRuntime::Docker { image, network } => {
-            if !context.docker {
-                return Err("this provider does not run docker jobs".into());
-            }
-            let options = DockerOptions {
-                network: *network,
-                gpus: if context.gpus { GpuRequest::Count(record.gpus) } else { GpuRequest::None },
-                scratch_dir: Some(leases.dir(record.lease).join("scratch")),
-                ..DockerOptions::default()
-            };
-            let docker =
-                DockerRuntime::connect(options).await.map_err(|e| format!("docker: {e}"))?;
-            let spec = JobSpec {
-                name: manifest.name.clone(),
-                program: Program::Docker { image: image.clone() },
-                args: manifest.args.clone(),
-                env: manifest.env.iter().cloned().collect(),
-                seed: manifest.seed,
-            };
-            let prepared =
-                docker.prepare(&spec).await.map_err(|e| format!("cannot prepare the job: {e}"))?;
-            info!(target: "provider::lease", lease = %record.lease, job = %manifest.name, "container running");
-            let outcome = docker
-                .run(&prepared, &limits, &dirs, logs)
-                .await
-                .map_err(|e| format!("cannot run the job: {e}"))?;
-            (outcome, docker.runtime_digest())
-        }
+                .map_err(|e| format!("cannot read the module: {e}"))?
+                .into(),
+        ),
+        JobRuntime::Docker { .. } => None,
     };
-    let outputs = dirs.outputs.clone();
-    let root = tokio::task::spawn_blocking(move || output_root(&outputs))
-        .await
-        .map_err(|e| format!("output hashing failed: {e}"))?
-        .map_err(|e| format!("the job's outputs cannot be committed to: {e}"))?;
+    let docker = DockerPolicy {
+        enabled: context.docker,
+        gpus: if context.gpus { GpuRequest::Count(record.gpus) } else { GpuRequest::None },
+        scratch_dir: Some(leases.dir(record.lease).join("scratch")),
+    };
+    info!(target: "provider::lease", lease = %record.lease, job = %manifest.name, runtime = manifest.runtime.kind(), "job running");
+    let JobRun { outcome, runtime_digest, output_root: root } =
+        run_job(manifest, module, &dirs, logs, &context.wasm, &docker).await?;
     let seconds = outcome.wall_ms.div_ceil(1000);
     let receipt = Receipt {
         lease: record.lease,

@@ -92,3 +92,6 @@ impl BidPolicy {
             .ok_or(Skip::NoMatch { max: order.max_price_gpu_hour })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+//! The requestor's side of a job, step by step: check, order, auction, deliver inputs, wait for
+//! receipts, fetch and check outputs. `rigshare job submit`, `rigshare demo` and the end-to-end
+//! test all go through these functions; each step reports progress on an indicatif bar.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use indicatif::ProgressBar;
+use rigshare_client::api::{LeaseInfo, MarketEvent, OrderInfo};
+use rigshare_client::{Client, Wallet};
+use rigshare_provider::artifacts::ArtifactClient;
+use rigshare_provider::artifacts::api::OutputListing;
+use rigshare_types::records::{LeaseStatus, OrderStatus};
+use rigshare_types::tx::TxBody;
+use rigshare_types::{Keypair, OrderId, SignedReceipt};
+
+use crate::manifest::Job;
+
+/// How often the chain and providers are polled while waiting.
+const POLL: Duration = Duration::from_millis(25);
+/// How long a transaction is waited for.
+const TX_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A lease won by a provider, with the provider's artifact endpoint.
+#[derive(Clone, Debug)]
+pub struct Won {
+    /// The lease.
+    pub lease: LeaseInfo,
+    /// The provider's artifact endpoint.
+    pub endpoint: String,
+}
+
+/// Checks that offers exist and funds suffice, then creates the order; returns its id.
+pub async fn place(wallet: &Wallet, job: &Job) -> anyhow::Result<OrderId> {
+    let client = wallet.client();
+    let spec = &job.order;
+    let query = format!(
+        "{} price_gpu_hour<={} gpu_count>={}",
+        spec.query, spec.max_price_gpu_hour, spec.gpus
+    );
+    let offers = client.offers(&query).await.context("searching offers")?;
+    let providers: std::collections::BTreeSet<_> =
+        offers.offers.iter().map(|o| o.provider).collect();
+    if providers.len() < usize::from(spec.replicas) {
+        let why: Vec<String> = offers
+            .excluded_by
+            .iter()
+            .map(|(clause, n)| format!("`{clause}` excluded {n}"))
+            .collect();
+        bail!(
+            "{} provider(s) match, {} replica(s) wanted, of {} offer(s) considered{}\nhint: `rigshare offers search '{}'` shows what is on offer",
+            providers.len(),
+            spec.replicas,
+            offers.considered,
+            if why.is_empty() { String::new() } else { format!(": {}", why.join(", ")) },
+            spec.query
+        );
+    }
+    let account = match client.account(&wallet.account()).await {
+        Ok(info) => info.account,
+        Err(e) if e.status() == Some(404) => {
+            bail!(
+                "account {} has no funds\nhint: `rigshare account fund {}` on a devnet",
+                wallet.account(),
+                wallet.account()
+            )
+        }
+        Err(e) => return Err(e).context("reading the account"),
+    };
+    let needed =
+        spec.deposit.checked_add(wallet.fee()).ok_or_else(|| anyhow!("deposit overflows"))?;
+    if account.balance < needed {
+        bail!(
+            "insufficient funds: balance {} < deposit {} + fee {}\nhint: lower [limits] deposit or fund the account",
+            account.balance,
+            spec.deposit,
+            wallet.fee()
+        );
+    }
+    let status = wallet
+        .send_and_wait(TxBody::CreateOrder(spec.clone()), TX_TIMEOUT)
+        .await
+        .context("creating the order")?;
+    status
+        .events
+        .iter()
+        .find_map(|e| match e {
+            MarketEvent::OrderCreated { order, .. } => Some(*order),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("the node did not report the new order's id"))
+}
+
+/// Waits for the auction to close; the won leases with their providers' endpoints. A failed
+/// auction is an error saying why (the deposit was refunded).
+pub async fn await_leases(
+    client: &Client,
+    order: OrderId,
+    bar: &ProgressBar,
+) -> anyhow::Result<Vec<Won>> {
+    let info = loop {
+        let info = client.order(order).await.context("reading the order")?;
+        if info.order.status != OrderStatus::Open {
+            break info;
+        }
+        bar.set_message(format!(
+            "auction: order {order}, {} bid(s), closes at height {}",
+            info.order.bids.len(),
+            info.order.auction_close_height
+        ));
+        tokio::time::sleep(POLL).await;
+    };
+    match info.order.status {
+        OrderStatus::Running => {}
+        OrderStatus::Failed(failure) => bail!(
+            "the auction failed ({failure:?}): {} bid(s) for {} replica(s); the deposit was refunded",
+            info.order.bids.len(),
+            info.order.replicas
+        ),
+        other => bail!("the order ended at auction: {other:?}"),
+    }
+    let mut won = Vec::new();
+    for lease in info.leases {
+        let provider =
+            client.provider(&lease.lease.provider).await.context("reading a provider")?;
+        won.push(Won { lease, endpoint: provider.provider.endpoint });
+    }
+    Ok(won)
+}
+
+/// Uploads the manifest, module and inputs to every winner.
+pub async fn deliver(
+    key: &Keypair,
+    won: &[Won],
+    job: &Job,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    for w in won {
+        bar.set_message(format!("uploading inputs to {} (lease {})", w.endpoint, w.lease.id));
+        let artifacts = ArtifactClient::new(&w.endpoint, key.clone())?;
+        artifacts
+            .upload(w.lease.id, job.manifest.encode())
+            .await
+            .with_context(|| format!("uploading the manifest to {}", w.endpoint))?;
+        for bytes in job.blobs.values() {
+            artifacts
+                .upload(w.lease.id, bytes.clone())
+                .await
+                .with_context(|| format!("uploading to {}", w.endpoint))?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits until every lease has a receipt on chain; fails if a lease ends without one.
+/// `on_running` is called once when every lease is running.
+pub async fn await_receipts(
+    client: &Client,
+    key: &Keypair,
+    won: &[Won],
+    bar: &ProgressBar,
+    mut on_running: impl FnMut(),
+) -> anyhow::Result<Vec<SignedReceipt>> {
+    let mut receipts: Vec<Option<SignedReceipt>> = vec![None; won.len()];
+    let mut all_running = false;
+    loop {
+        let mut stages = Vec::new();
+        let mut running = 0;
+        for (w, slot) in won.iter().zip(receipts.iter_mut()) {
+            if slot.is_some() {
+                stages.push("done".to_owned());
+                running += 1;
+                continue;
+            }
+            if let Ok(info) = client.receipt(w.lease.id).await {
+                *slot = Some(info.receipt);
+                stages.push("done".to_owned());
+                running += 1;
+                continue;
+            }
+            let lease = client.lease(w.lease.id).await.context("reading a lease")?.lease;
+            match lease.status {
+                LeaseStatus::Pending => stages.push("starting".to_owned()),
+                LeaseStatus::Running => {
+                    running += 1;
+                    stages.push("running".to_owned());
+                }
+                LeaseStatus::Completed => stages.push("submitting".to_owned()),
+                LeaseStatus::Closed(reason) => {
+                    let detail =
+                        ArtifactClient::new(&w.endpoint, key.clone()).ok().map(|a| async move {
+                            a.status(w.lease.id).await.ok().and_then(|v| v.reason)
+                        });
+                    let detail = match detail {
+                        Some(f) => f.await,
+                        None => None,
+                    };
+                    bail!(
+                        "lease {} ended without a result ({reason:?}){}",
+                        w.lease.id,
+                        detail.map(|d| format!(": {d}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        if !all_running && running == won.len() {
+            all_running = true;
+            on_running();
+        }
+        if receipts.iter().all(Option::is_some) {
+            return Ok(receipts.into_iter().flatten().collect());
+        }
+        let summary: Vec<String> =
+            won.iter().zip(&stages).map(|(w, s)| format!("lease {}: {s}", w.lease.id)).collect();
+        bar.set_message(summary.join(", "));
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits for the order to reach its final status.
+pub async fn await_order_end(client: &Client, order: OrderId) -> anyhow::Result<OrderInfo> {
+    let start = Instant::now();
+    loop {
+        let info = client.order(order).await.context("reading the order")?;
+        if info.order.status.is_final() {
+            return Ok(info);
+        }
+        if start.elapsed() > TX_TIMEOUT {
+            bail!("order {order} is still {:?} after {:?}", info.order.status, start.elapsed());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Downloads a lease's outputs into `dir`, checked file by file against the receipt's root.
+pub async fn download(
+    key: &Keypair,
+    won: &Won,
+    receipt: &SignedReceipt,
+    dir: &Path,
+    bar: &ProgressBar,
+) -> anyhow::Result<OutputListing> {
+    let artifacts = ArtifactClient::new(&won.endpoint, key.clone())?;
+    let lease = won.lease.id;
+    let listing = artifacts
+        .download_outputs(lease, receipt.receipt.output_root, dir, |bytes| {
+            bar.set_message(format!("downloading lease {lease}'s outputs: {bytes} bytes"));
+        })
+        .await
+        .with_context(|| format!("downloading lease {lease}'s outputs from {}", won.endpoint))?;
+    Ok(listing)
+}
