@@ -29,12 +29,40 @@ use rigshare_types::{
 use crate::job::flow;
 use crate::manifest::Job;
 
-/// The three demo providers: name, simulated GPU (NVML name, VRAM MiB, compute capability),
-/// price floor per GPU-hour.
-const PROVIDERS: [(&str, &str, u64, (u8, u8), &str); 3] = [
-    ("miner-a", "NVIDIA GeForce RTX 4090", 24_564, (8, 9), "0.25"),
-    ("miner-b", "NVIDIA GeForce RTX 3090", 24_576, (8, 6), "0.30"),
-    ("miner-c", "NVIDIA A100-SXM4-80GB", 81_920, (8, 0), "0.90"),
+/// A demo provider: its simulated GPU and its price floor.
+struct DemoProvider {
+    name: &'static str,
+    /// The GPU's name as NVML reports it.
+    gpu: &'static str,
+    vram_mib: u64,
+    compute_capability: (u8, u8),
+    /// Price floor per GPU-hour.
+    price: &'static str,
+}
+
+/// The three demo providers.
+const PROVIDERS: [DemoProvider; 3] = [
+    DemoProvider {
+        name: "miner-a",
+        gpu: "NVIDIA GeForce RTX 4090",
+        vram_mib: 24_564,
+        compute_capability: (8, 9),
+        price: "0.25",
+    },
+    DemoProvider {
+        name: "miner-b",
+        gpu: "NVIDIA GeForce RTX 3090",
+        vram_mib: 24_576,
+        compute_capability: (8, 6),
+        price: "0.30",
+    },
+    DemoProvider {
+        name: "miner-c",
+        gpu: "NVIDIA A100-SXM4-80GB",
+        vram_mib: 81_920,
+        compute_capability: (8, 0),
+        price: "0.90",
+    },
 ];
 
 /// What the demo needs.
@@ -268,19 +296,26 @@ async fn requestor_flow(
 
     let balances_after = balances(&client, std::iter::once(requestor).chain(provider_keys)).await?;
     let fee = wallet.fee();
-    let fees = |i: usize| -> anyhow::Result<Amount> {
-        let txs = balances_after[i].1.saturating_sub(balances_before[i].1);
-        fee.checked_mul(txs).context("fees overflow")
+    let moved = |i: usize| -> anyhow::Result<((Amount, u64), (Amount, u64))> {
+        Ok((
+            *balances_before.get(i).context("no snapshot")?,
+            *balances_after.get(i).context("no snapshot")?,
+        ))
     };
-    let requestor_spent = balances_before[0].0.saturating_sub(balances_after[0].0);
+    let fees = |i: usize| -> anyhow::Result<Amount> {
+        let ((_, nonce_before), (_, nonce_after)) = moved(i)?;
+        fee.checked_mul(nonce_after.saturating_sub(nonce_before)).context("fees overflow")
+    };
+    let ((requestor_before, _), (requestor_after, _)) = moved(0)?;
+    let requestor_spent = requestor_before.saturating_sub(requestor_after);
     let requestor_fees = fees(0)?;
     let mut payouts = Vec::new();
     for w in &won {
         let lease = client.lease(w.lease.id).await?.lease;
         let i =
             provider_keys.iter().position(|k| k.public() == lease.provider).map_or(0, |i| i + 1);
-        let net = i128::from(balances_after[i].0.as_micro())
-            - i128::from(balances_before[i].0.as_micro());
+        let ((before, _), (after, _)) = moved(i)?;
+        let net = i128::from(after.as_micro()) - i128::from(before.as_micro());
         payouts.push(Payout {
             provider: lease.provider,
             name: name_of(provider_keys, &lease.provider),
@@ -304,14 +339,9 @@ async fn requestor_flow(
     };
     print_accounts(verbose, &report);
     check(&report)?;
-    if verbose {
-        if let Some(receipt) = report.receipts.first() {
-            println!(
-                "▶ receipt of lease {}:\n{}",
-                receipt.receipt.lease,
-                serde_json::to_string_pretty(receipt)?
-            );
-        }
+    if verbose && let Some(receipt) = report.receipts.first() {
+        let json = serde_json::to_string_pretty(receipt)?;
+        println!("▶ receipt of lease {}:\n{json}", receipt.receipt.lease);
     }
     Ok(report)
 }
@@ -325,7 +355,9 @@ pub async fn start_providers(
     log: impl Fn(String),
 ) -> anyhow::Result<Vec<Agent>> {
     let mut agents = Vec::new();
-    for ((name, gpu, vram, (major, minor), price), key) in PROVIDERS.iter().zip(keys) {
+    for (provider, key) in PROVIDERS.iter().zip(keys) {
+        let DemoProvider { name, gpu, vram_mib, compute_capability: (major, minor), price } =
+            provider;
         let config = ProviderConfig::parse(&format!(
             "node = \"{node}\"\ndata_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\n[attributes]\nname = \"{name}\"\n[pricing]\ndefault_gpu_hour = \"{price}\"\n",
             dir.join(name).display()
@@ -335,7 +367,7 @@ pub async fn start_providers(
             0,
             gpu,
             &format!("GPU-demo-{name}"),
-            *vram,
+            *vram_mib,
             ComputeCapability { major: *major, minor: *minor },
         )]);
         let agent = Agent::start(config, key.clone(), &probe).await?;
@@ -350,7 +382,7 @@ pub async fn start_providers(
 
 /// The demo providers' names.
 pub fn provider_names() -> impl Iterator<Item = &'static str> {
-    PROVIDERS.iter().map(|p| p.0)
+    PROVIDERS.iter().map(|p| p.name)
 }
 
 fn print_accounts(verbose: bool, report: &DemoReport) {
@@ -431,7 +463,7 @@ fn name_of(keys: &[Keypair], id: &PublicKey) -> String {
     keys.iter()
         .position(|k| k.public() == *id)
         .and_then(|i| PROVIDERS.get(i))
-        .map_or_else(|| id.to_string(), |p| p.0.to_owned())
+        .map_or_else(|| id.to_string(), |p| p.name.to_owned())
 }
 
 /// `test_accuracy` from a metrics.json the job wrote, as written.

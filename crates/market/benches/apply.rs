@@ -287,7 +287,12 @@ impl Market {
         let start = Instant::now();
         let root = self.state.commit().unwrap();
         let committing = start.elapsed();
-        let outcome = BlockOutcome { results: executed.results, events: executed.events, root };
+        let outcome = BlockOutcome {
+            results: executed.results,
+            events: executed.events,
+            tx_event_ends: executed.tx_event_ends,
+            root,
+        };
         self.follow(txs, &outcome);
         match stage {
             Stage::Execute => executing,

@@ -157,6 +157,11 @@ fn artifacts(c: &mut Criterion) {
             total
         })
     });
+
+    // The listing alone: the agent hashes every output file again to answer it.
+    group.bench_function("artifacts::list_outputs/size=256MiB", |b| {
+        b.iter(|| tokio.block_on(client.outputs(DOWNLOAD_LEASE)).unwrap())
+    });
     group.finish();
 
     raw(c, &tokio, &data, root.path());

@@ -41,6 +41,7 @@ async fn rigshare(args: Vec<String>) -> (bool, String) {
     .unwrap()
 }
 
+/// Writes `text` as a manifest in its own file (named by its hash) next to the job's files.
 fn manifest(dir: &Path, text: &str) -> PathBuf {
     std::fs::write(
         dir.join("job.wasm"),
@@ -48,7 +49,7 @@ fn manifest(dir: &Path, text: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("in.txt"), b"hello").unwrap();
-    let path = dir.join("job.toml");
+    let path = dir.join(format!("{}.toml", rigshare_types::hash::blake3(text.as_bytes())));
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -161,8 +162,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     // A cancelled job: the whole deposit comes back; only the two fees are spent.
     let slow = manifest(
         dir.path(),
-        &DEMO_GOOD
-            .replace("max_duration = \"1m\"", "max_duration = \"1m\"\nauction_blocks = 100000"),
+        &DEMO_GOOD.replace("max_duration = \"1m\"", "max_duration = \"1m\"\nauction_blocks = 1000"),
     );
     let job = rigshare_cli::manifest::Job::load(&slow).unwrap();
     let wallet = Wallet::connect(client.clone(), rich.clone()).await.unwrap();
