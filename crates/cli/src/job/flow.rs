@@ -9,8 +9,8 @@ use anyhow::{Context as _, anyhow, bail};
 use indicatif::ProgressBar;
 use rigshare_client::api::{LeaseInfo, MarketEvent, OrderInfo};
 use rigshare_client::{Client, Wallet};
-use rigshare_provider::artifacts::ArtifactClient;
 use rigshare_provider::artifacts::api::OutputListing;
+use rigshare_provider::artifacts::{ArtifactClient, ArtifactError};
 use rigshare_types::records::{LeaseStatus, OrderStatus};
 use rigshare_types::tx::TxBody;
 use rigshare_types::{Keypair, OrderId, SignedReceipt};
@@ -19,6 +19,8 @@ use crate::manifest::Job;
 
 /// How often the chain and providers are polled while waiting.
 const POLL: Duration = Duration::from_millis(25);
+/// How long a provider may take to pick up a lease it won.
+const TAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a transaction is waited for.
 const TX_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -139,18 +141,53 @@ pub async fn deliver(
     for w in won {
         bar.set_message(format!("uploading inputs to {} (lease {})", w.endpoint, w.lease.id));
         let artifacts = ArtifactClient::new(&w.endpoint, key.clone())?;
-        artifacts
-            .upload(w.lease.id, job.manifest.encode())
-            .await
-            .with_context(|| format!("uploading the manifest to {}", w.endpoint))?;
-        for bytes in job.blobs.values() {
-            artifacts
-                .upload(w.lease.id, bytes.clone())
-                .await
-                .with_context(|| format!("uploading to {}", w.endpoint))?;
+        let context = || format!("delivering inputs to {} (lease {})", w.endpoint, w.lease.id);
+        // Only what the provider lacks: it may hold some blobs already (content-addressed).
+        // The manifest comes first, since it names the rest.
+        let mut missing = served(&artifacts, w).await?;
+        if missing.contains(&job.manifest.hash()) {
+            upload(&artifacts, w, job.manifest.encode()).await.with_context(context)?;
+            missing = served(&artifacts, w).await?;
+        }
+        for hash in missing {
+            let bytes = job.blobs.get(&hash).ok_or_else(|| {
+                anyhow!("the provider asks for blob {hash}, which the manifest does not name")
+            })?;
+            upload(&artifacts, w, bytes.clone()).await.with_context(context)?;
         }
     }
     Ok(())
+}
+
+/// Waits until the provider has recorded the lease (it learns of its win from the event stream,
+/// a moment after the requestor); the blobs it still needs, none once it has started.
+async fn served(
+    artifacts: &ArtifactClient,
+    w: &Won,
+) -> anyhow::Result<Vec<rigshare_types::Hash32>> {
+    let start = Instant::now();
+    loop {
+        match artifacts.status(w.lease.id).await {
+            Ok(view) if view.stage == "awaiting_inputs" => return Ok(view.missing),
+            Ok(_) => return Ok(Vec::new()),
+            Err(ArtifactError::Http { status: 404, .. }) if start.elapsed() < TAKE_TIMEOUT => {
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("provider {} does not serve lease {}", w.endpoint, w.lease.id)
+                });
+            }
+        }
+    }
+}
+
+/// Uploads one blob; a lease that started meanwhile (it had everything) is not an error.
+async fn upload(artifacts: &ArtifactClient, w: &Won, bytes: Vec<u8>) -> Result<(), ArtifactError> {
+    match artifacts.upload(w.lease.id, bytes).await {
+        Err(ArtifactError::Http { status: 409, code, .. }) if code == "inputs_closed" => Ok(()),
+        other => other,
+    }
 }
 
 /// Waits until every lease has a receipt on chain; fails if a lease ends without one.

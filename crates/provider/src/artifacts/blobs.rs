@@ -81,10 +81,8 @@ impl BlobStore {
             let mut file = fs::File::create(&tmp).await?;
             let mut hasher = blake3::Hasher::new();
             let mut size = 0u64;
-            let mut _n = 0u64;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
-                _n += 1;
                 size = size.saturating_add(chunk.len() as u64);
                 if size > expected.size {
                     return Err(BlobError::TooLarge { limit: expected.size });
@@ -92,7 +90,6 @@ impl BlobStore {
                 hasher.update(&chunk);
                 file.write_all(&chunk).await?;
             }
-            eprintln!("DEBUG upload chunks={}", _n);
             let actual = Hash32(*hasher.finalize().as_bytes());
             if actual != expected.hash || size != expected.size {
                 return Err(BlobError::Mismatch { expected: expected.hash, actual, size });

@@ -137,10 +137,8 @@ impl ArtifactClient {
             let mut hasher = blake3::Hasher::new();
             let mut size = 0u64;
             let mut stream = response.bytes_stream();
-            let mut _n = 0u64;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk?;
-                _n += 1;
                 size = size.saturating_add(chunk.len() as u64);
                 if size > file.size {
                     break;
@@ -151,7 +149,6 @@ impl ArtifactClient {
                 progress(received);
             }
             out.flush().await.map_err(io)?;
-            eprintln!("DEBUG download chunks={} ", _n);
             if size != file.size || Hash32(*hasher.finalize().as_bytes()) != file.hash {
                 let _ = tokio::fs::remove_file(&target).await;
                 return Err(ArtifactError::Invalid(format!(

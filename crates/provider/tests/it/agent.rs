@@ -12,6 +12,7 @@ use rigshare_market::{Genesis, Params};
 use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
 use rigshare_provider::agent::Agent;
 use rigshare_provider::agent::config::ProviderConfig;
+use rigshare_provider::artifacts::auth::{RequestAuth, now_ms};
 use rigshare_provider::artifacts::{ArtifactClient, ArtifactError};
 use rigshare_provider::{FakeProbe, GpuInfo, output_root};
 use rigshare_types::job::{BlobRef, InputFile, JobLimits, JobManifest, JobRuntime};
@@ -152,9 +153,41 @@ async fn upload(
     job: &(JobManifest, Vec<u8>, Vec<u8>),
 ) {
     let artifacts = ArtifactClient::new(endpoint, requestor.clone()).unwrap();
-    artifacts.upload(lease, job.0.encode()).await.unwrap();
-    artifacts.upload(lease, job.1.clone()).await.unwrap();
-    artifacts.upload(lease, job.2.clone()).await.unwrap();
+    served(&artifacts, lease).await;
+    for bytes in [job.0.encode(), job.1.clone(), job.2.clone()] {
+        match artifacts.upload(lease, bytes).await {
+            // The provider held every blob already (from another lease) and started.
+            Err(ArtifactError::Http { status: 409, code, .. }) if code == "inputs_closed" => return,
+            other => other.unwrap(),
+        }
+    }
+}
+
+/// Waits until the provider has recorded `lease` (it learns of its win from the event stream).
+async fn served(artifacts: &ArtifactClient, lease: LeaseId) {
+    let start = Instant::now();
+    while let Err(ArtifactError::Http { status: 404, .. }) = artifacts.status(lease).await {
+        assert!(start.elapsed() < PATIENCE, "the provider never took lease {lease}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A signed PUT of `body` under the blob name `name`, bypassing the client's own hashing.
+async fn raw_put(
+    endpoint: &str,
+    key: &Keypair,
+    lease: LeaseId,
+    name: &str,
+    body: Vec<u8>,
+) -> (u16, String) {
+    let path = format!("/v1/leases/{lease}/blobs/{name}");
+    let auth = RequestAuth::sign(key, "PUT", &path, now_ms());
+    let mut request = reqwest::Client::new().put(format!("{endpoint}{path}")).body(body);
+    for (header, value) in auth.headers() {
+        request = request.header(header, value);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
 }
 
 async fn receipt(client: &Client, lease: LeaseId) -> rigshare_types::SignedReceipt {
@@ -210,6 +243,7 @@ async fn agents_bid_run_and_prove_their_results() {
 
     let leases = leases_of(&client, replicated).await;
     assert_eq!(leases.len(), 2, "{:?}", client.order(replicated).await.unwrap().order);
+    served(&ArtifactClient::new(&leases[0].1, requestor.clone()).unwrap(), leases[0].0).await;
     // A stranger may not upload, and nothing is stored for it.
     let stranger = ArtifactClient::new(&leases[0].1, key(6)).unwrap();
     let refused = stranger.upload(leases[0].0, job.0.encode()).await.unwrap_err();
@@ -218,6 +252,26 @@ async fn agents_bid_run_and_prove_their_results() {
     let owner = ArtifactClient::new(&leases[0].1, requestor.clone()).unwrap();
     let early = owner.upload(leases[0].0, b"not named by anything".to_vec()).await.unwrap_err();
     assert!(matches!(early, ArtifactError::Http { status: 409, .. }), "{early}");
+
+    // The manifest arrives; then a body that does not hash to its name, and one larger than
+    // the manifest says, are refused and nothing is stored.
+    owner.upload(leases[0].0, job.0.encode()).await.unwrap();
+    let module_hash = rigshare_types::hash::blake3(&job.1);
+    let wrong = vec![0u8; job.1.len()];
+    let (status, body) =
+        raw_put(&leases[0].1, &requestor, leases[0].0, &module_hash.to_string(), wrong).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("hash_mismatch"), "{body}");
+    let mut long = job.1.clone();
+    long.push(0);
+    let (status, body) =
+        raw_put(&leases[0].1, &requestor, leases[0].0, &module_hash.to_string(), long).await;
+    assert!(status == 400 || status == 413, "{status} {body}");
+    assert_eq!(
+        owner.status(leases[0].0).await.unwrap().missing.len(),
+        2,
+        "module and input still missing"
+    );
 
     for (lease, endpoint) in leases.iter().chain(&capped_leases) {
         upload(&requestor, endpoint, *lease, &job).await;
@@ -276,10 +330,12 @@ async fn a_restarted_agent_resumes_its_lease() {
     upload(&requestor, &endpoint, lease, &job).await;
     let artifacts = ArtifactClient::new(&endpoint, requestor.clone()).unwrap();
     let start = Instant::now();
-    while artifacts.status(lease).await.unwrap().stage != "running" {
+    // Started on chain (payment streaming) and the job mid-run: stop the agent there.
+    while client.lease(lease).await.unwrap().lease.status != LeaseStatus::Running {
         assert!(start.elapsed() < PATIENCE, "the job never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert_eq!(artifacts.status(lease).await.unwrap().stage, "running");
     agent.shutdown().await;
     assert_eq!(client.lease(lease).await.unwrap().lease.status, LeaseStatus::Running);
 
