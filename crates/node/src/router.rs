@@ -132,16 +132,22 @@ async fn method_not_allowed() -> ApiError {
 mod tests {
     use super::*;
 
+    fn schemas_of(doc: &serde_json::Value) -> &serde_json::Map<String, serde_json::Value> {
+        doc["components"]["schemas"].as_object().unwrap()
+    }
+
     #[test]
     fn the_document_is_openapi_3_1_with_every_route() {
         let doc = serde_json::to_value(openapi()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 15, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert!(doc["paths"]["/v1/txs/{id}"]["get"]["responses"]["200"].is_object());
+        assert!(schemas_of(&doc).contains_key("TxStatus"), "TxStatus schema missing");
         let submit = &doc["paths"]["/v1/txs"]["post"];
         assert!(submit["requestBody"]["content"]["application/octet-stream"].is_object());
         assert!(submit["responses"]["409"].is_object());
-        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let schemas = schemas_of(&doc);
         for event in ["EventEnvelope", "MarketEvent", "BlockEvent", "Lagged"] {
             assert!(schemas.contains_key(event), "{event} schema missing");
         }
