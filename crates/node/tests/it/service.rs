@@ -88,6 +88,7 @@ async fn openapi_lists_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
         ("/v1/txs", "post"),
+        ("/v1/txs/{id}", "get"),
         ("/v1/status", "get"),
         ("/v1/accounts/{pk}", "get"),
         ("/v1/providers", "get"),
@@ -105,7 +106,7 @@ async fn openapi_lists_every_route() {
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
     }
-    assert_eq!(paths.len(), 15, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["Offers"].is_object());
     // The document served equals the one the library builds.
