@@ -4,9 +4,9 @@
 //! real `router` served by axum on `127.0.0.1:0`. The `raw::` functions measure what bounds
 //! them: BLAKE3 over memory, TCP over loopback, and writing plus syncing a file.
 //!
-//! Files live under `std::env::temp_dir()`; on the machine these figures were taken on that is
-//! `/tmp` on the root disk (ext4 on a virtio block device), not tmpfs, so uploads pay for the
-//! `fsync` the blob store does before renaming a blob into place.
+//! Files live under `std::env::temp_dir()`. On the development VM that is `/tmp` on the root
+//! disk (ext4 on a virtio block device), not tmpfs, so uploads pay for the `fsync` the blob store
+//! does before renaming a blob into place; `TMPDIR=/dev/shm` takes the disk out.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 

@@ -1,14 +1,19 @@
 //! A content-addressed blob store on disk: `<dir>/<blake3 hex>`, written through a temporary
 //! file and renamed into place only after the content hashed to its name.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use rigshare_types::Hash32;
 use rigshare_types::job::BlobRef;
 use tokio::fs;
-use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Chunks a [`HashingWriter`] holds ahead of its thread (hyper yields up to about 400 KiB each).
+const WRITE_QUEUE: usize = 8; // chunks
 
 /// Why a blob was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -78,23 +83,30 @@ impl BlobStore {
         }
         let tmp = self.dir.join("tmp").join(format!("{}.{}", expected.hash, std::process::id()));
         let result = async {
-            let mut file = fs::File::create(&tmp).await?;
-            let mut hasher = blake3::Hasher::new();
-            let mut size = 0u64;
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
-                size = size.saturating_add(chunk.len() as u64);
-                if size > expected.size {
-                    return Err(BlobError::TooLarge { limit: expected.size });
+            let mut writer = HashingWriter::new(fs::File::create(&tmp).await?.into_std().await);
+            let received = async {
+                let mut size = 0u64;
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
+                    size = size.saturating_add(chunk.len() as u64);
+                    if size > expected.size {
+                        return Err(BlobError::TooLarge { limit: expected.size });
+                    }
+                    if !writer.write(chunk).await {
+                        break;
+                    }
                 }
-                hasher.update(&chunk);
-                file.write_all(&chunk).await?;
+                Ok(size)
             }
-            let actual = Hash32(*hasher.finalize().as_bytes());
+            .await;
+            // Joined on every path, so the file is closed before it is renamed or removed.
+            let written = writer.finish().await;
+            let size = received?;
+            let (file, actual) = written?;
             if actual != expected.hash || size != expected.size {
                 return Err(BlobError::Mismatch { expected: expected.hash, actual, size });
             }
-            file.sync_all().await?;
+            fs::File::from_std(file).sync_all().await?;
             fs::rename(&tmp, self.path(&expected.hash)).await?;
             Ok(())
         }
@@ -121,6 +133,44 @@ impl BlobStore {
             fs::copy(&source, dest).await?;
         }
         Ok(())
+    }
+}
+
+/// Writes a file and hashes its bytes on a blocking thread, taking the chunks as they arrive
+/// without copying them: the task receiving a body only receives, and the runtime's workers do
+/// not hash.
+#[derive(Debug)]
+pub(crate) struct HashingWriter {
+    chunks: mpsc::Sender<Bytes>,
+    thread: JoinHandle<io::Result<(std::fs::File, Hash32)>>,
+}
+
+impl HashingWriter {
+    /// Writes to `file` from its current position.
+    pub(crate) fn new(mut file: std::fs::File) -> HashingWriter {
+        let (chunks, mut queue) = mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let thread = tokio::task::spawn_blocking(move || {
+            let mut hasher = blake3::Hasher::new();
+            while let Some(chunk) = queue.blocking_recv() {
+                hasher.update(&chunk);
+                file.write_all(&chunk)?;
+            }
+            Ok((file, Hash32(*hasher.finalize().as_bytes())))
+        });
+        HashingWriter { chunks, thread }
+    }
+
+    /// Queues `chunk`; `false` if the thread stopped on an error, which
+    /// [`HashingWriter::finish`] returns.
+    pub(crate) async fn write(&mut self, chunk: Bytes) -> bool {
+        self.chunks.send(chunk).await.is_ok()
+    }
+
+    /// Waits for every queued chunk to be written; returns the file and the BLAKE3 of all the
+    /// bytes written.
+    pub(crate) async fn finish(self) -> io::Result<(std::fs::File, Hash32)> {
+        drop(self.chunks);
+        self.thread.await.map_err(io::Error::other)?
     }
 }
 

@@ -7,10 +7,10 @@ use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response};
 use rigshare_types::{Hash32, Keypair, LeaseId};
 use serde::de::DeserializeOwned;
-use tokio::io::AsyncWriteExt;
 
 use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputListing};
 use super::auth::{RequestAuth, now_ms};
+use super::blobs::HashingWriter;
 use crate::outputs::{OutputFile, root_of};
 
 /// Largest JSON answer read.
@@ -133,23 +133,22 @@ impl ArtifactClient {
                     .await?,
             )
             .await?;
-            let mut out = tokio::fs::File::create(&target).await.map_err(io)?;
-            let mut hasher = blake3::Hasher::new();
+            let out = tokio::fs::File::create(&target).await.map_err(io)?.into_std().await;
+            let mut writer = HashingWriter::new(out);
             let mut size = 0u64;
             let mut stream = response.bytes_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk?;
-                size = size.saturating_add(chunk.len() as u64);
-                if size > file.size {
+                let len = chunk.len() as u64;
+                size = size.saturating_add(len);
+                if size > file.size || !writer.write(chunk).await {
                     break;
                 }
-                hasher.update(&chunk);
-                out.write_all(&chunk).await.map_err(io)?;
-                received = received.saturating_add(chunk.len() as u64);
+                received = received.saturating_add(len);
                 progress(received);
             }
-            out.flush().await.map_err(io)?;
-            if size != file.size || Hash32(*hasher.finalize().as_bytes()) != file.hash {
+            let (_, hash) = writer.finish().await.map_err(io)?;
+            if size != file.size || hash != file.hash {
                 let _ = tokio::fs::remove_file(&target).await;
                 return Err(ArtifactError::Invalid(format!(
                     "{} does not match its listed size and hash",

@@ -1,5 +1,6 @@
 //! The agent's artifact HTTP routes (see the [module docs](super)).
 
+use std::io::Read;
 use std::sync::Arc;
 
 use axum::Json;
@@ -9,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use bytes::Bytes;
 use rigshare_types::job::MAX_MANIFEST_BYTES;
 use rigshare_types::{Hash32, LeaseId, PublicKey};
-use tokio_util::io::ReaderStream;
 
 use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing};
 use super::auth::{AuthError, RequestAuth, now_ms};
@@ -23,6 +24,10 @@ use crate::store::{LeaseRecord, Stage};
 
 /// Most bytes of each log stream served.
 const MAX_LOG_BYTES: u64 = 4 << 20; // bytes
+/// Bytes of an output file per chunk of its response body.
+const READ_CHUNK: usize = 1 << 20; // bytes
+/// Chunks of an output file read ahead of the connection.
+const READ_AHEAD: usize = 4; // chunks
 
 /// The routes, over the agent's lease state.
 pub fn router(leases: Arc<Leases>) -> Router {
@@ -237,7 +242,7 @@ async fn output_file(
         return Err(not_found());
     }
     let file = tokio::fs::File::open(&full).await.map_err(|_| not_found())?;
-    let body = Body::from_stream(ReaderStream::with_capacity(file, 1 << 20));
+    let body = file_body(file.into_std().await);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
@@ -246,6 +251,30 @@ async fn output_file(
         body,
     )
         .into_response())
+}
+
+/// A body streaming `file` from a blocking thread that reads ahead, each chunk read straight into
+/// the buffer that is sent.
+fn file_body(mut file: std::fs::File) -> Body {
+    let (chunks, queue) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut chunk = Vec::with_capacity(READ_CHUNK);
+            let item = match (&mut file).take(READ_CHUNK as u64).read_to_end(&mut chunk) {
+                Ok(0) => return,
+                Ok(_) => Ok(Bytes::from(chunk)),
+                Err(e) => Err(e),
+            };
+            let failed = item.is_err();
+            // A send fails once the connection is gone.
+            if chunks.blocking_send(item).is_err() || failed {
+                return;
+            }
+        }
+    });
+    Body::from_stream(futures::stream::unfold(queue, |mut queue| async move {
+        queue.recv().await.map(|item| (item, queue))
+    }))
 }
 
 async fn logs(
