@@ -15,7 +15,7 @@ use rigshare_cli::job::flow;
 use rigshare_cli::manifest::Job;
 use rigshare_client::{Client, Wallet};
 use rigshare_market::{Genesis, Params};
-use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
+use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_types::records::OrderStatus;
 use rigshare_types::{Amount, Keypair};
 
@@ -74,17 +74,9 @@ fn main() {
                 .collect(),
             time_ms: 0,
         };
-        let net = Devnet::start(DevnetConfig {
-            validators: 1,
-            dir: dir.path().join("chain"),
-            genesis,
-            key_seed: 3,
-            http: "127.0.0.1:0".parse().unwrap(),
-            p2p_port: 0,
-            api: ApiConfig { submit_rate: None, ..ApiConfig::default() },
-        })
-        .await
-        .unwrap();
+        let net = Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 3))
+            .await
+            .unwrap();
         let agents = start_providers(net.url(), &dir.path().join("providers"), &providers, |_| {})
             .await
             .unwrap();

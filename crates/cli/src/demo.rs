@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rigshare_client::{Client, Wallet};
 use rigshare_market::{Genesis, Params};
-use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
+use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::Agent;
 use rigshare_provider::agent::config::ProviderConfig;
 use rigshare_provider::{FakeProbe, GpuInfo, output_root};
@@ -125,15 +125,7 @@ fn say(verbose: bool, line: impl AsRef<str>) {
 }
 
 fn spinner(verbose: bool) -> ProgressBar {
-    if !verbose {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("  {spinner} {msg} ({elapsed})") {
-        bar.set_style(style);
-    }
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
+    if verbose { crate::job::spinner() } else { ProgressBar::hidden() }
 }
 
 fn key(seed: u8) -> Keypair {
@@ -163,16 +155,7 @@ pub async fn run(options: &DemoOptions) -> anyhow::Result<DemoReport> {
         verbose,
         "▶ starting a local network: 1 validator (simplex consensus, BLS12-381 threshold certificates)",
     );
-    let devnet = Devnet::start(DevnetConfig {
-        validators: 1,
-        dir: options.dir.join("chain"),
-        genesis,
-        key_seed: 7,
-        http: "127.0.0.1:0".parse()?,
-        p2p_port: 0,
-        api: ApiConfig { submit_rate: None, ..ApiConfig::default() },
-    })
-    .await?;
+    let devnet = Devnet::start(DevnetConfig::single(options.dir.join("chain"), genesis, 7)).await?;
     say(verbose, format!("  node API {}", devnet.url()));
     let result = run_on(options, &devnet, &job, &requestor, &provider_keys).await;
     devnet.shutdown().await;

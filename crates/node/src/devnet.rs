@@ -33,6 +33,22 @@ pub struct DevnetConfig {
     pub api: ApiConfig,
 }
 
+impl DevnetConfig {
+    /// One validator under `dir`, its API on a free loopback port, no submission rate limit:
+    /// what the demo, the end-to-end tests and the benchmarks run.
+    pub fn single(dir: PathBuf, genesis: Genesis, key_seed: u64) -> DevnetConfig {
+        DevnetConfig {
+            validators: 1,
+            dir,
+            genesis,
+            key_seed,
+            http: SocketAddr::from(([127, 0, 0, 1], 0)),
+            p2p_port: 0,
+            api: ApiConfig { submit_rate: None, ..ApiConfig::default() },
+        }
+    }
+}
+
 /// Why a devnet did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DevnetError {

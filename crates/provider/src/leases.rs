@@ -74,9 +74,6 @@ impl Leases {
     pub fn manifest(&self, record: &LeaseRecord) -> Option<JobManifest> {
         let path = self.blobs.path(&record.manifest_hash);
         let bytes = std::fs::read(path).ok()?;
-        if bytes.len() > MAX_MANIFEST_BYTES {
-            return None;
-        }
         JobManifest::decode(&bytes).ok()
     }
 

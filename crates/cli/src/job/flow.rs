@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use indicatif::ProgressBar;
-use rigshare_client::api::{LeaseInfo, MarketEvent, OrderInfo};
+use rigshare_client::api::{LeaseInfo, OrderInfo};
 use rigshare_client::{Client, Wallet};
 use rigshare_provider::artifacts::api::OutputListing;
 use rigshare_provider::artifacts::{ArtifactClient, ArtifactError};
@@ -84,14 +84,7 @@ pub async fn place(wallet: &Wallet, job: &Job) -> anyhow::Result<OrderId> {
         .send_and_wait(TxBody::CreateOrder(spec.clone()), TX_TIMEOUT)
         .await
         .context("creating the order")?;
-    status
-        .events
-        .iter()
-        .find_map(|e| match e {
-            MarketEvent::OrderCreated { order, .. } => Some(*order),
-            _ => None,
-        })
-        .ok_or_else(|| anyhow!("the node did not report the new order's id"))
+    status.created_order().ok_or_else(|| anyhow!("the node did not report the new order's id"))
 }
 
 /// Waits for the auction to close; the won leases with their providers' endpoints. A failed

@@ -66,7 +66,8 @@ pub enum JobCommand {
     },
 }
 
-pub(crate) fn spinner() -> ProgressBar {
+/// A spinner with a message and the time spent, ticking on its own.
+pub fn spinner() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use rigshare_client::{Client, Wallet};
 use rigshare_market::{Genesis, Params};
-use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
+use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_types::{Amount, Keypair};
 
 const DEMO_GOOD: &str = r#"
@@ -80,17 +80,8 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .collect(),
         time_ms: 0,
     };
-    let net = Devnet::start(DevnetConfig {
-        validators: 1,
-        dir: dir.path().join("chain"),
-        genesis,
-        key_seed: 9,
-        http: "127.0.0.1:0".parse().unwrap(),
-        p2p_port: 0,
-        api: ApiConfig { submit_rate: None, ..ApiConfig::default() },
-    })
-    .await
-    .unwrap();
+    let net =
+        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
     let provider_keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
     let agents = rigshare_cli::demo::start_providers(
         net.url(),

@@ -49,6 +49,16 @@ pub struct TxStatus {
     pub events: Vec<crate::api::MarketEvent>,
 }
 
+impl TxStatus {
+    /// The order this transaction created, if it created one.
+    pub fn created_order(&self) -> Option<rigshare_types::OrderId> {
+        self.events.iter().find_map(|e| match e {
+            crate::api::MarketEvent::OrderCreated { order, .. } => Some(*order),
+            _ => None,
+        })
+    }
+}
+
 /// Bytes shown as lowercase hex in JSON.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct HexBytes(pub Vec<u8>);

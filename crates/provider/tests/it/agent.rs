@@ -6,10 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rigshare_client::api::MarketEvent;
 use rigshare_client::{Client, Wallet};
 use rigshare_market::{Genesis, Params};
-use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
+use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::Agent;
 use rigshare_provider::agent::config::ProviderConfig;
 use rigshare_provider::artifacts::auth::{RequestAuth, now_ms};
@@ -41,17 +40,7 @@ async fn devnet(dir: &Path) -> Devnet {
         balances: (1..=6u8).map(|i| (key(i).public(), Amount::units(1_000))).collect(),
         time_ms: 0,
     };
-    Devnet::start(DevnetConfig {
-        validators: 1,
-        dir: dir.join("chain"),
-        genesis,
-        key_seed: 5,
-        http: "127.0.0.1:0".parse().unwrap(),
-        p2p_port: 0,
-        api: ApiConfig { submit_rate: None, ..ApiConfig::default() },
-    })
-    .await
-    .unwrap()
+    Devnet::start(DevnetConfig::single(dir.join("chain"), genesis, 5)).await.unwrap()
 }
 
 /// A host with two RTX 4090s (two leases at once).
@@ -118,14 +107,7 @@ async fn order(
         auction_blocks: 10,
     };
     let status = wallet.send_and_wait(TxBody::CreateOrder(spec), PATIENCE).await.unwrap();
-    status
-        .events
-        .iter()
-        .find_map(|e| match e {
-            MarketEvent::OrderCreated { order, .. } => Some(*order),
-            _ => None,
-        })
-        .expect("creating an order reports its id")
+    status.created_order().expect("creating an order reports its id")
 }
 
 /// Waits for the auction of `order` to end; returns its leases.
