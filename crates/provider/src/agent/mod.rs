@@ -43,6 +43,8 @@ use crate::store::{LeaseRecord, Stage, StoreError};
 
 /// How long a registration or inventory transaction is waited for.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long shutdown waits for open artifact connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Pause before reconnecting a dropped event stream.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
@@ -87,6 +89,15 @@ pub(crate) struct Context {
     /// Whether the host has GPUs to hand to containers.
     pub(crate) gpus: bool,
     pub(crate) stop: watch::Receiver<bool>,
+    /// Bids and lease tasks started while following the chain; joined at shutdown, so that
+    /// nothing holds the lease store once [`Agent::shutdown`] returns.
+    pub(crate) children: std::sync::Mutex<JoinSet<()>>,
+}
+
+impl Context {
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.children.lock().unwrap_or_else(std::sync::PoisonError::into_inner).spawn(task);
+    }
 }
 
 /// A running agent.
@@ -96,6 +107,7 @@ pub struct Agent {
     local_addr: std::net::SocketAddr,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    context: Arc<Context>,
 }
 
 impl Agent {
@@ -147,16 +159,17 @@ impl Agent {
             docker: config.docker,
             gpus,
             stop: stop_rx.clone(),
+            children: std::sync::Mutex::default(),
         });
         for record in leases.store.all()? {
             if !record.stage.is_final() {
                 info!(target: "provider::agent", lease = %record.lease, stage = record.stage.name(), "resuming lease");
-                tasks.spawn(lease::drive(context.clone(), record.lease));
+                context.spawn(lease::drive(context.clone(), record.lease));
             }
         }
-        tasks.spawn(follow(context, policy, stop_rx));
+        tasks.spawn(follow(context.clone(), policy, stop_rx));
         info!(target: "provider::agent", provider = %id, %endpoint, "provider agent running");
-        Ok(Agent { id, endpoint, local_addr, stop, tasks })
+        Ok(Agent { id, endpoint, local_addr, stop, tasks, context })
     }
 
     /// The provider's account.
@@ -178,8 +191,21 @@ impl Agent {
     /// are (their leases stay in the store and resume at the next start).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        self.tasks.abort_all();
-        while self.tasks.join_next().await.is_some() {}
+        // The artifact server closes its connections gracefully (an aborted server would leave
+        // keep-alive connections holding the lease store); anything slower is cut off.
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        let mut children = std::mem::take(
+            &mut *self.context.children.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        children.abort_all();
+        while children.join_next().await.is_some() {}
     }
 }
 
@@ -285,14 +311,14 @@ async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
     let me = context.wallet.account();
     match event {
         MarketEvent::OrderCreated { order, .. } => {
-            let context = context.clone();
-            tokio::spawn(async move { bid(&context, policy, order).await });
+            let task = context.clone();
+            context.spawn(async move { bid(&task, policy, order).await });
         }
         MarketEvent::AuctionClosed { order, leases } => {
             for assignment in leases.into_iter().filter(|a| a.provider == me) {
                 match take(context, order, assignment.lease).await {
                     Ok(true) => {
-                        tokio::spawn(lease::drive(context.clone(), assignment.lease));
+                        context.spawn(lease::drive(context.clone(), assignment.lease));
                     }
                     Ok(false) => {}
                     Err(e) => {
