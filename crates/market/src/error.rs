@@ -123,9 +123,6 @@ pub enum ExecError {
         /// Minimum.
         min: Amount,
     },
-    /// Audits are not offered by this network version.
-    #[error("audit policies are not supported yet")]
-    AuditsUnsupported,
     /// No such order.
     #[error("unknown order {0}")]
     UnknownOrder(OrderId),
@@ -181,6 +178,58 @@ pub enum ExecError {
     /// The receipt's signature is not the provider's.
     #[error("receipt signature invalid: {0}")]
     BadReceiptSignature(SignatureError),
+    /// The lease has no audit.
+    #[error("lease {0} has no audit")]
+    NoAudit(LeaseId),
+    /// Only the assigned auditor may report an audit.
+    #[error("only the assigned auditor may report this audit")]
+    NotAuditor,
+    /// The audit has already been reported or has expired.
+    #[error("the audit of lease {0} is closed")]
+    AuditClosed(LeaseId),
+    /// The lease has no settled result to contest.
+    #[error("lease {0} has no settled result")]
+    NotSettled(LeaseId),
+    /// A provider contesting its own result.
+    #[error("cannot challenge your own result")]
+    SelfChallenge,
+    /// The challenge window has passed.
+    #[error("the challenge window of lease {lease} closed at height {closed_at}")]
+    ChallengeWindowClosed {
+        /// The lease.
+        lease: LeaseId,
+        /// Its last challengeable height.
+        closed_at: u64,
+    },
+    /// The challenge claims the root the receipt already states.
+    #[error("the challenge claims the receipt's own root")]
+    ChallengeAgrees,
+    /// The bond is below the network minimum.
+    #[error("bond {bond} below the minimum {min}")]
+    BondTooSmall {
+        /// Offered bond.
+        bond: Amount,
+        /// Minimum.
+        min: Amount,
+    },
+    /// Arbitration has already decided this lease's result.
+    #[error("lease {0} has already been arbitrated")]
+    AlreadyArbitrated(LeaseId),
+    /// The order has no dispute.
+    #[error("order {0} has no dispute")]
+    NoDispute(OrderId),
+    /// The dispute has been decided.
+    #[error("the dispute of order {0} is closed")]
+    DisputeClosed(OrderId),
+    /// Only the dispute's arbiters may vote.
+    #[error("not an arbiter of this dispute")]
+    NotArbiter,
+    /// An arbiter voting twice.
+    #[error("already voted in this dispute")]
+    DuplicateVote,
+    /// A party to the dispute (provider, requestor, claimant or arbiter) may not take this role.
+    #[error("a party to the dispute of order {0} cannot do this")]
+    DisputeParty(OrderId),
 }
 
 /// Why a transaction was rejected, and therefore what it changed.

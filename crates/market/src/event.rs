@@ -1,6 +1,7 @@
 //! What happened in a block, for subscribers (the node's event stream, the provider agent).
 
 use rigshare_types::records::{CloseReason, OrderStatus};
+use rigshare_types::verification::{DisputeCause, DisputeStatus};
 use rigshare_types::{AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey};
 
 /// One thing that happened while applying a block.
@@ -88,6 +89,55 @@ pub enum Event {
         /// The provider.
         provider: PublicKey,
         /// Amount returned.
+        amount: Amount,
+    },
+    /// A lease's result was drawn for audit.
+    AuditAssigned {
+        /// The lease.
+        lease: LeaseId,
+        /// Who re-executes it.
+        auditor: PublicKey,
+    },
+    /// An auditor reported the receipt's own root.
+    AuditPassed {
+        /// The lease.
+        lease: LeaseId,
+    },
+    /// An auditor did not report in time.
+    AuditExpired {
+        /// The lease.
+        lease: LeaseId,
+    },
+    /// A result was challenged with a bond.
+    Challenged {
+        /// The lease.
+        lease: LeaseId,
+        /// The challenger.
+        by: AccountId,
+        /// The root it claims.
+        output_root: Hash32,
+    },
+    /// A dispute opened and arbiters were drawn.
+    DisputeOpened {
+        /// The order.
+        order: OrderId,
+        /// Why.
+        cause: DisputeCause,
+        /// Who re-executes the job.
+        arbiters: Vec<PublicKey>,
+    },
+    /// A dispute ended.
+    DisputeClosed {
+        /// The order.
+        order: OrderId,
+        /// Its outcome.
+        status: DisputeStatus,
+    },
+    /// Stake was taken from a party proven wrong.
+    Slashed {
+        /// The provider.
+        provider: PublicKey,
+        /// Amount taken.
         amount: Amount,
     },
 }

@@ -34,6 +34,25 @@ pub struct Params {
     /// to the provider. 0 settles every block. Exhaustion and time limits are acted on in the
     /// block they occur whatever this is.
     pub settle_interval_ms: u64,
+    /// Blocks after an order's results settle during which anyone may challenge one.
+    pub challenge_window_blocks: u64,
+    /// Smallest bond a challenge must lock.
+    pub min_challenge_bond: Amount,
+    /// Blocks an assigned auditor has to report its re-execution.
+    pub audit_blocks: u64,
+    /// Arbiters drawn for a dispute (fewer if fewer staked providers are independent of it).
+    pub arbiters: u8,
+    /// Blocks arbiters have to vote.
+    pub dispute_blocks: u64,
+    /// Share of a wrong party's bonded stake that is slashed, in parts per million; a provider
+    /// loses at least what the wrong lease paid it (both capped by what it has bonded).
+    pub slash_ppm: u32,
+    /// Share of a slashing, after the requestor's refund, paid to those who proved the result
+    /// wrong (auditor, challengers, or the honest replicas), in ppm; the rest goes to the fee pool.
+    pub whistleblower_ppm: u32,
+    /// Paid from the fee pool (as far as it holds) for each audit or arbitration vote that
+    /// agrees with the outcome.
+    pub verifier_reward: Amount,
 }
 
 impl Default for Params {
@@ -52,6 +71,14 @@ impl Default for Params {
             result_grace_ms: 600_000,
             max_block_txs: 10_000,
             settle_interval_ms: 60_000,
+            challenge_window_blocks: 1_000,
+            min_challenge_bond: Amount::units(10),
+            audit_blocks: 600,
+            arbiters: 3,
+            dispute_blocks: 600,
+            slash_ppm: 500_000,
+            whistleblower_ppm: 500_000,
+            verifier_reward: Amount::micro(1_000),
         }
     }
 }

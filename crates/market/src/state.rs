@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rigshare_types::records::{Account, Globals, Lease, Order, Provider};
+use rigshare_types::verification::{Audit, Dispute, DisputeStatus, Settlement};
 use rigshare_types::{
     AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey, SignedReceipt, StateKey, StateProof,
     codec, tx,
@@ -25,6 +26,9 @@ pub struct State {
     pub(crate) orders: Table<OrderId, Order>,
     pub(crate) leases: Table<LeaseId, Lease>,
     pub(crate) receipts: Table<LeaseId, SignedReceipt>,
+    pub(crate) settlements: Table<LeaseId, Settlement>,
+    pub(crate) audits: Table<LeaseId, Audit>,
+    pub(crate) disputes: Table<OrderId, Dispute>,
     pub(crate) index: Index,
     commitment: Commitment,
     root: Hash32,
@@ -45,6 +49,12 @@ pub(crate) struct Index {
     pub(crate) pending: BTreeSet<(u64, LeaseId)>,
     /// Providers with unbonding stake, by release height.
     pub(crate) unbonding: BTreeSet<(u64, PublicKey)>,
+    /// Settled results of orders with an audit policy, by the height whose beacon draws them.
+    pub(crate) audit_draws: BTreeSet<(u64, LeaseId)>,
+    /// Pending audits by deadline.
+    pub(crate) audit_deadlines: BTreeSet<(u64, LeaseId)>,
+    /// Open disputes by deadline.
+    pub(crate) dispute_deadlines: BTreeSet<(u64, OrderId)>,
 }
 
 impl State {
@@ -81,6 +91,9 @@ impl State {
             orders: Table::default(),
             leases: Table::default(),
             receipts: Table::default(),
+            settlements: Table::default(),
+            audits: Table::default(),
+            disputes: Table::default(),
             index: Index::default(),
             commitment: Commitment::new(retained),
             root: Hash32::ZERO,
@@ -100,6 +113,9 @@ impl State {
         collect(&mut changes, &mut self.orders, StateKey::Order);
         collect(&mut changes, &mut self.leases, StateKey::Lease);
         collect(&mut changes, &mut self.receipts, StateKey::Receipt);
+        collect(&mut changes, &mut self.settlements, StateKey::Settlement);
+        collect(&mut changes, &mut self.audits, StateKey::Audit);
+        collect(&mut changes, &mut self.disputes, StateKey::Dispute);
         self.root = self
             .commitment
             .commit(self.globals.height, changes)
@@ -163,6 +179,31 @@ impl State {
         self.receipts.get(&lease)
     }
 
+    /// What the market concluded about a lease's result, once its order has finished.
+    pub fn settlement(&self, lease: LeaseId) -> Option<&Settlement> {
+        self.settlements.get(&lease)
+    }
+
+    /// A lease's audit, if it was drawn.
+    pub fn audit(&self, lease: LeaseId) -> Option<&Audit> {
+        self.audits.get(&lease)
+    }
+
+    /// An order's dispute, if one opened.
+    pub fn dispute(&self, order: OrderId) -> Option<&Dispute> {
+        self.disputes.get(&order)
+    }
+
+    /// All audits, by lease.
+    pub fn audits(&self) -> impl Iterator<Item = (&LeaseId, &Audit)> {
+        self.audits.iter()
+    }
+
+    /// All disputes, by order.
+    pub fn disputes(&self) -> impl Iterator<Item = (&OrderId, &Dispute)> {
+        self.disputes.iter()
+    }
+
     /// All accounts, by id.
     pub fn accounts(&self) -> impl Iterator<Item = (&AccountId, &Account)> {
         self.accounts.iter()
@@ -193,8 +234,8 @@ impl State {
         self.commitment.prove(&key.to_bytes(), height)
     }
 
-    /// Money held anywhere: balances, escrow, stakes, unbonding stake and the fee pool. Equals
-    /// the genesis supply after every block.
+    /// Money held anywhere: balances, escrow, stakes, unbonding stake, challenge bonds and the
+    /// fee pool. Equals the genesis supply after every block.
     pub fn money_in_existence(&self) -> u128 {
         let balances: u128 = self.accounts.values().map(|a| u128::from(a.balance.0)).sum();
         let orders: u128 = self.orders.values().map(|o| u128::from(o.escrow.0)).sum();
@@ -207,7 +248,14 @@ impl State {
                 u128::from(p.stake.0) + unbonding
             })
             .sum();
-        balances + orders + leases + stakes + u128::from(self.globals.fee_pool.0)
+        let bonds: u128 = self
+            .disputes
+            .values()
+            .filter(|d| d.status == DisputeStatus::Open)
+            .flat_map(|d| &d.claims)
+            .map(|c| u128::from(c.bond.0))
+            .sum();
+        balances + orders + leases + stakes + bonds + u128::from(self.globals.fee_pool.0)
     }
 
     /// Recomputes the root of the current state from scratch, ignoring the incremental tree.
@@ -220,6 +268,9 @@ impl State {
         all(&mut changes, &self.orders, StateKey::Order);
         all(&mut changes, &self.leases, StateKey::Lease);
         all(&mut changes, &self.receipts, StateKey::Receipt);
+        all(&mut changes, &self.settlements, StateKey::Settlement);
+        all(&mut changes, &self.audits, StateKey::Audit);
+        all(&mut changes, &self.disputes, StateKey::Dispute);
         fresh.commit(0, changes)
     }
 }

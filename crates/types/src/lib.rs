@@ -21,6 +21,7 @@ pub mod records;
 mod serde_str;
 pub mod state_key;
 pub mod tx;
+pub mod verification;
 
 pub use amount::Amount;
 pub use crypto::{AccountId, Keypair, PublicKey, Signature, SignatureError};

@@ -49,6 +49,9 @@ pub struct Provider {
     pub stats: ProviderStats,
     /// Height at which the provider registered.
     pub registered_at: u64,
+    /// Unbonding stake is not released before this height: the end of the last challenge,
+    /// audit or dispute window of its results, so a cheater cannot leave with its stake.
+    pub locked_until: u64,
 }
 
 /// Stake released by an `Unbond`, paid back at `release_height`.
@@ -110,19 +113,31 @@ impl InventoryGroup {
 pub struct ProviderStats {
     /// Leases that ended with a submitted result.
     pub completed: u64,
-    /// Leases the provider did not start, abandoned, or left without a result.
+    /// Leases the provider did not start, abandoned, or left without a result; audits and
+    /// arbitrations it was assigned and did not report.
     pub failed: u64,
+    /// Results an independent re-execution confirmed (an audit or an arbitration).
+    pub audited: u64,
+    /// Results proven wrong, for which its stake was slashed.
+    pub slashed: u64,
 }
 
 impl ProviderStats {
-    /// Share of finished leases that succeeded, in parts per million; a newcomer counts as
-    /// fully reliable so that it can win its first leases.
+    /// Weight of one slashing against the successes in [`ProviderStats::reliability_ppm`]: a
+    /// proven wrong result costs as much as this many failed leases.
+    pub const SLASH_WEIGHT: u64 = 10;
+
+    /// Share of finished work that succeeded, in parts per million, each slashing counting as
+    /// [`ProviderStats::SLASH_WEIGHT`] failures (its result also counted as completed). A
+    /// newcomer counts as fully reliable so that it can win its first leases.
     pub fn reliability_ppm(&self) -> u32 {
-        let total = u128::from(self.completed) + u128::from(self.failed);
+        let penalty = u128::from(self.slashed) * u128::from(Self::SLASH_WEIGHT);
+        let good = u128::from(self.completed).saturating_sub(u128::from(self.slashed));
+        let total = good + u128::from(self.failed) + penalty;
         if total == 0 {
             return 1_000_000;
         }
-        let ppm = u128::from(self.completed) * 1_000_000 / total;
+        let ppm = good * 1_000_000 / total;
         u32::try_from(ppm).unwrap_or(1_000_000)
     }
 }
@@ -193,7 +208,8 @@ pub enum OrderStatus {
     Completed,
     /// Replicas disagree: the remaining escrow is held until the dispute is resolved.
     Disputed,
-    /// Nothing usable came back; unused escrow refunded.
+    /// Nothing usable came back, or arbitration proved every result wrong; unused escrow
+    /// refunded.
     Failed(OrderFailure),
     /// Withdrawn by the requestor.
     Cancelled,
@@ -219,6 +235,8 @@ pub enum OrderFailure {
     },
     /// Every lease ended without a result.
     NoResults,
+    /// Arbitration proved every result wrong (their providers were slashed).
+    WrongResults,
 }
 
 /// One replica of an order, served by one provider.
@@ -331,9 +349,17 @@ mod tests {
 
     #[test]
     fn reliability_is_exact_integer_math() {
+        let stats = |completed, failed, slashed| ProviderStats {
+            completed,
+            failed,
+            slashed,
+            ..ProviderStats::default()
+        };
         assert_eq!(ProviderStats::default().reliability_ppm(), 1_000_000);
-        assert_eq!(ProviderStats { completed: 99, failed: 1 }.reliability_ppm(), 990_000);
-        assert_eq!(ProviderStats { completed: 0, failed: 3 }.reliability_ppm(), 0);
-        assert_eq!(ProviderStats { completed: 1, failed: 2 }.reliability_ppm(), 333_333);
+        assert_eq!(stats(99, 1, 0).reliability_ppm(), 990_000);
+        assert_eq!(stats(0, 3, 0).reliability_ppm(), 0);
+        assert_eq!(stats(1, 2, 0).reliability_ppm(), 333_333);
+        // 10 results, one proven wrong: 9 good against 10 × 1 penalty.
+        assert_eq!(stats(10, 0, 1).reliability_ppm(), 473_684);
     }
 }

@@ -25,6 +25,12 @@ pub enum StateKey {
     Lease(LeaseId),
     /// A lease's receipt ([`crate::receipt::SignedReceipt`]).
     Receipt(LeaseId),
+    /// A lease's settlement ([`crate::verification::Settlement`]).
+    Settlement(LeaseId),
+    /// A lease's audit ([`crate::verification::Audit`]).
+    Audit(LeaseId),
+    /// An order's dispute ([`crate::verification::Dispute`]).
+    Dispute(OrderId),
 }
 
 impl StateKey {
@@ -37,13 +43,17 @@ impl StateKey {
             StateKey::Order(id) => return tagged(3, &id.0.to_be_bytes()),
             StateKey::Lease(id) => return tagged(4, &id.0.to_be_bytes()),
             StateKey::Receipt(id) => return tagged(5, &id.0.to_be_bytes()),
+            StateKey::Settlement(id) => return tagged(6, &id.0.to_be_bytes()),
+            StateKey::Audit(id) => return tagged(7, &id.0.to_be_bytes()),
+            StateKey::Dispute(id) => return tagged(8, &id.0.to_be_bytes()),
         };
         tagged(tag, id)
     }
 }
 
 impl fmt::Display for StateKey {
-    /// `globals`, `account:<hex>`, `provider:<hex>`, `order:<n>`, `lease:<n>`, `receipt:<n>`.
+    /// `globals`, `account:<hex>`, `provider:<hex>`, `order:<n>`, `lease:<n>`, `receipt:<n>`,
+    /// `settlement:<n>`, `audit:<n>`, `dispute:<n>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StateKey::Globals => f.write_str("globals"),
@@ -52,6 +62,9 @@ impl fmt::Display for StateKey {
             StateKey::Order(id) => write!(f, "order:{id}"),
             StateKey::Lease(id) => write!(f, "lease:{id}"),
             StateKey::Receipt(id) => write!(f, "receipt:{id}"),
+            StateKey::Settlement(id) => write!(f, "settlement:{id}"),
+            StateKey::Audit(id) => write!(f, "audit:{id}"),
+            StateKey::Dispute(id) => write!(f, "dispute:{id}"),
         }
     }
 }
@@ -60,7 +73,7 @@ impl fmt::Display for StateKey {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid state key {0:?} (expected globals, account:<hex>, provider:<hex>, order:<n>, \
-     lease:<n> or receipt:<n>)"
+     lease:<n>, receipt:<n>, settlement:<n>, audit:<n> or dispute:<n>)"
 )]
 pub struct StateKeyParseError(pub String);
 
@@ -84,6 +97,9 @@ impl FromStr for StateKey {
             "order" => number(id).map(|n| StateKey::Order(OrderId(n))),
             "lease" => number(id).map(|n| StateKey::Lease(LeaseId(n))),
             "receipt" => number(id).map(|n| StateKey::Receipt(LeaseId(n))),
+            "settlement" => number(id).map(|n| StateKey::Settlement(LeaseId(n))),
+            "audit" => number(id).map(|n| StateKey::Audit(LeaseId(n))),
+            "dispute" => number(id).map(|n| StateKey::Dispute(OrderId(n))),
             _ => Err(bad()),
         }
     }
@@ -112,6 +128,9 @@ mod tests {
             StateKey::Order(OrderId(1)),
             StateKey::Lease(LeaseId(1)),
             StateKey::Receipt(LeaseId(1)),
+            StateKey::Settlement(LeaseId(1)),
+            StateKey::Audit(LeaseId(1)),
+            StateKey::Dispute(OrderId(1)),
         ];
         let bytes: std::collections::BTreeSet<Vec<u8>> =
             keys.iter().map(StateKey::to_bytes).collect();

@@ -90,6 +90,29 @@ pub enum TxBody {
         /// Why, for the requestor (at most 256 bytes).
         reason: String,
     },
+    /// The assigned auditor's re-execution of a lease's job.
+    SubmitAudit {
+        /// The audited lease.
+        lease: LeaseId,
+        /// The root the auditor computed.
+        output_root: Hash32,
+    },
+    /// Contest a lease's result within its challenge window, locking a bond.
+    Challenge {
+        /// The contested lease.
+        lease: LeaseId,
+        /// The root the challenger says is correct.
+        output_root: Hash32,
+        /// Locked until the dispute ends: returned with a reward if right, lost if wrong.
+        bond: Amount,
+    },
+    /// An assigned arbiter's re-execution of a disputed order's job.
+    Arbitrate {
+        /// The disputed order.
+        order: OrderId,
+        /// The root the arbiter computed.
+        output_root: Hash32,
+    },
 }
 
 /// What a requestor asks for.

@@ -5,5 +5,6 @@
 
 mod cluster;
 mod committee;
+mod light_client;
 mod simulated;
 mod single;

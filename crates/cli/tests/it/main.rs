@@ -6,3 +6,4 @@
 mod demo;
 mod errors;
 mod node;
+mod receipts;

@@ -1,6 +1,7 @@
 //! Event stream bodies: market events, block summaries, lag notices.
 
 use rigshare_types::records::{CloseReason, OrderStatus};
+use rigshare_types::verification::{DisputeCause, DisputeStatus};
 use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -170,6 +171,69 @@ pub enum MarketEvent {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         amount: Amount,
     },
+    /// A lease's result was drawn for audit by the beacon.
+    AuditAssigned {
+        /// The lease.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        lease: LeaseId,
+        /// The provider that re-executes it.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        auditor: PublicKey,
+    },
+    /// An auditor reported the receipt's own root.
+    AuditPassed {
+        /// The lease.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        lease: LeaseId,
+    },
+    /// An auditor did not report in time.
+    AuditExpired {
+        /// The lease.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        lease: LeaseId,
+    },
+    /// A result was challenged with a bond.
+    Challenged {
+        /// The lease.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        lease: LeaseId,
+        /// The challenger.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        by: PublicKey,
+        /// The root it claims.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        output_root: Hash32,
+    },
+    /// A dispute opened and arbiters were drawn.
+    DisputeOpened {
+        /// The order.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        order: OrderId,
+        /// Why: `replicas`, `audit` or `challenge` (with the lease).
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        cause: DisputeCause,
+        /// The providers that re-execute the job.
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+        arbiters: Vec<PublicKey>,
+    },
+    /// A dispute ended.
+    DisputeClosed {
+        /// The order.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+        order: OrderId,
+        /// `resolved` (with the true root) or `unresolved`.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        status: DisputeStatus,
+    },
+    /// Stake was taken from a party proven wrong.
+    Slashed {
+        /// The provider.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        provider: PublicKey,
+        /// Amount taken.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        amount: Amount,
+    },
 }
 
 impl MarketEvent {
@@ -188,6 +252,13 @@ impl MarketEvent {
             MarketEvent::LeaseClosed { .. } => "lease_closed",
             MarketEvent::OrderFinished { .. } => "order_finished",
             MarketEvent::StakeReleased { .. } => "stake_released",
+            MarketEvent::AuditAssigned { .. } => "audit_assigned",
+            MarketEvent::AuditPassed { .. } => "audit_passed",
+            MarketEvent::AuditExpired { .. } => "audit_expired",
+            MarketEvent::Challenged { .. } => "challenged",
+            MarketEvent::DisputeOpened { .. } => "dispute_opened",
+            MarketEvent::DisputeClosed { .. } => "dispute_closed",
+            MarketEvent::Slashed { .. } => "slashed",
         }
     }
 }

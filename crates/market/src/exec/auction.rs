@@ -1,9 +1,10 @@
 //! Closing auctions: the cheapest eligible bids win, one lease per replica on distinct
 //! providers.
 //!
-//! Ranking: price ascending, then reliability descending, then `sha256(seed || order || provider)`
-//! ascending. The seed is the block's unbiasable randomness, so ties are broken fairly and no
-//! key is favoured forever.
+//! Ranking: price ascending, then reputation — reliability descending (slashings weigh heavily,
+//! see `ProviderStats::reliability_ppm`), then independently confirmed results descending — then
+//! `sha256(seed || order || provider)` ascending. The seed is the block's unbiasable randomness,
+//! so ties are broken fairly and no key is favoured forever.
 
 use std::cmp::Reverse;
 
@@ -101,7 +102,13 @@ impl State {
                 // Capacity or inventory may have changed since the bid: re-check.
                 let group = eligible_group(order, provider, bid.price_gpu_hour)?;
                 let tie = hash::sha256_parts(&[&seed.0, &id.0.to_be_bytes(), &bid.provider.0]);
-                let key = (bid.price_gpu_hour, Reverse(provider.stats.reliability_ppm()), tie);
+                let stats = provider.stats;
+                let key = (
+                    bid.price_gpu_hour,
+                    Reverse(stats.reliability_ppm()),
+                    Reverse(stats.audited),
+                    tie,
+                );
                 Some((key, (bid.provider, bid.price_gpu_hour, group)))
             })
             .collect();

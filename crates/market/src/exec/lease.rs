@@ -294,6 +294,7 @@ impl State {
         }
         self.credit(&requestor, refund);
         events.push(Event::OrderFinished { order: id, status, refunded: refund });
+        self.settle_results(id, events);
     }
 }
 

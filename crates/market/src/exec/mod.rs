@@ -11,10 +11,13 @@
 
 mod account;
 mod auction;
+mod audit;
+mod dispute;
 mod lease;
 mod money;
 pub mod order;
 mod provider;
+mod verifiers;
 
 use rigshare_types::crypto::{PublicKey, SignatureError};
 use rigshare_types::tx::{self, SignatureCheck};
@@ -226,6 +229,15 @@ impl State {
             TxBody::AbandonLease { lease, reason } => {
                 self.abandon_lease(sender, *lease, reason, events)
             }
+            TxBody::SubmitAudit { lease, output_root } => {
+                self.submit_audit(sender, *lease, *output_root, events)
+            }
+            TxBody::Challenge { lease, output_root, bond } => {
+                self.challenge(sender, *lease, *output_root, *bond, events)
+            }
+            TxBody::Arbitrate { order, output_root } => {
+                self.arbitrate(sender, *order, *output_root, events)
+            }
         }
     }
 
@@ -234,6 +246,9 @@ impl State {
         self.settle_due_leases(events);
         self.expire_pending_leases(events);
         self.close_due_auctions(events);
+        self.draw_audits(events);
+        self.expire_audits(events);
+        self.expire_disputes(events);
         self.release_unbonded(events);
     }
 }

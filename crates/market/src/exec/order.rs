@@ -92,10 +92,11 @@ impl State {
             (1..=p.max_auction_blocks).contains(&spec.auction_blocks),
             format!("must be 1..={}", p.max_auction_blocks),
         )?;
-        if spec.verification.audit_ppm != 0 {
-            return Err(ExecError::AuditsUnsupported);
-        }
-        Ok(())
+        range(
+            "audit_ppm",
+            u64::from(spec.verification.audit_ppm) <= super::verifiers::PPM,
+            "must be at most 1000000 (every result audited)".into(),
+        )
     }
 
     pub(super) fn bid(

@@ -54,6 +54,7 @@ impl State {
             open_bids: 0,
             stats: ProviderStats::default(),
             registered_at: self.globals.height,
+            locked_until: 0,
         };
         self.providers.insert(*sender, provider);
         events.push(Event::ProviderRegistered { provider: *sender });
@@ -145,7 +146,11 @@ impl State {
         if provider.unbonding.len() >= MAX_UNBONDINGS {
             return Err(ExecError::TooManyUnbondings { max: MAX_UNBONDINGS });
         }
-        let release_height = self.globals.height.saturating_add(self.params.unbonding_blocks);
+        let release_height = self
+            .globals
+            .height
+            .saturating_add(self.params.unbonding_blocks)
+            .max(provider.locked_until);
         if let Some(provider) = self.providers.get_mut(sender) {
             provider.stake = remaining;
             provider.unbonding.push(Unbonding { amount, release_height });
@@ -154,7 +159,8 @@ impl State {
         Ok(())
     }
 
-    /// Returns unbonded stake whose delay has passed.
+    /// Returns unbonded stake whose delay has passed, unless the provider's results are still
+    /// open to audit, challenge or dispute (then it waits for `locked_until`).
     pub(super) fn release_unbonded(&mut self, events: &mut Vec<Event>) {
         let height = self.globals.height;
         let due: Vec<(u64, PublicKey)> =
@@ -162,6 +168,13 @@ impl State {
         for entry in due {
             self.index.unbonding.remove(&entry);
             let (_, who) = entry;
+            let Some(locked_until) = self.providers.get(&who).map(|p| p.locked_until) else {
+                continue;
+            };
+            if locked_until > height {
+                self.index.unbonding.insert((locked_until, who));
+                continue;
+            }
             let Some(provider) = self.providers.get_mut(&who) else { continue };
             let (ready, waiting): (Vec<Unbonding>, Vec<Unbonding>) =
                 provider.unbonding.iter().partition(|u| u.release_height <= height);

@@ -29,6 +29,10 @@ pub fn params() -> Params {
         result_grace_ms: 10_000,
         // Settle every block, so tests can check payment block by block.
         settle_interval_ms: 0,
+        // Short verification windows, so random runs reach every deadline.
+        challenge_window_blocks: 4,
+        audit_blocks: 3,
+        dispute_blocks: 3,
         ..Params::default()
     }
 }

@@ -11,3 +11,4 @@ mod proofs;
 mod properties;
 mod providers;
 mod transfers;
+mod verification;

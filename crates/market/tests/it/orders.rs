@@ -59,8 +59,11 @@ fn create_order_failures() {
         }
     }
     let mut audited = spec(1);
-    audited.verification = VerificationPolicy { audit_ppm: 300_000 };
-    assert_eq!(net.run(&user, TxBody::CreateOrder(audited)), exec(ExecError::AuditsUnsupported));
+    audited.verification = VerificationPolicy { audit_ppm: 1_000_001 };
+    assert!(matches!(
+        net.run(&user, TxBody::CreateOrder(audited)),
+        Err(TxError::Execution(ExecError::InvalidField { field: "audit_ppm", .. }))
+    ));
     let mut tiny = spec(1);
     tiny.deposit = Amount(1);
     // One second of 1 GPU at 2/hour is 555 micro-units.

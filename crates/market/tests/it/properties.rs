@@ -39,6 +39,7 @@ use proptest::test_runner::TestRunner;
 use rigshare_market::exec::order::cost;
 use rigshare_market::{AdmissionError, BlockOutcome, Event, ExecError, State, TxError};
 use rigshare_types::records::{Account, LeaseStatus, OrderStatus};
+use rigshare_types::verification::{AuditStatus, DisputeStatus};
 use rigshare_types::{
     Amount, ComputeCapability, GpuGroup, Keypair, LeaseId, OrderId, OrderSpec, PublicKey, Receipt,
     SignedReceipt, SignedTransaction, Transaction, TxBody, Usage, VerificationPolicy, hash,
@@ -222,17 +223,76 @@ struct GroupPlan {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Transfer { from: usize, to: usize, amount: Pick },
-    Register { who: usize, stake: Pick, endpoint_ok: bool, attributes_ok: bool },
-    Inventory { who: usize, groups: Vec<GroupPlan> },
-    AddStake { who: usize, amount: Pick },
-    Unbond { who: usize, amount: Pick },
-    CreateOrder { who: usize, spec: SpecPlan },
-    Bid { who: Bidder, order: OrderRef, price: PricePick },
-    Cancel { who: Sender, order: OrderRef },
-    Start { who: Sender, lease: LeaseRef },
-    Submit { who: Sender, lease: LeaseRef, root: u8, flaw: ReceiptFlaw },
-    Abandon { who: Sender, lease: LeaseRef, long_reason: bool },
+    Transfer {
+        from: usize,
+        to: usize,
+        amount: Pick,
+    },
+    Register {
+        who: usize,
+        stake: Pick,
+        endpoint_ok: bool,
+        attributes_ok: bool,
+    },
+    Inventory {
+        who: usize,
+        groups: Vec<GroupPlan>,
+    },
+    AddStake {
+        who: usize,
+        amount: Pick,
+    },
+    Unbond {
+        who: usize,
+        amount: Pick,
+    },
+    CreateOrder {
+        who: usize,
+        spec: SpecPlan,
+    },
+    Bid {
+        who: Bidder,
+        order: OrderRef,
+        price: PricePick,
+    },
+    Cancel {
+        who: Sender,
+        order: OrderRef,
+    },
+    Start {
+        who: Sender,
+        lease: LeaseRef,
+    },
+    Submit {
+        who: Sender,
+        lease: LeaseRef,
+        root: u8,
+        flaw: ReceiptFlaw,
+    },
+    Abandon {
+        who: Sender,
+        lease: LeaseRef,
+        long_reason: bool,
+    },
+    /// Report the `nth` pending audit (its auditor, naturally).
+    Audit {
+        who: Sender,
+        nth: usize,
+        root: u8,
+    },
+    /// Challenge the `nth` settled result.
+    Challenge {
+        who: usize,
+        nth: usize,
+        root: u8,
+        bond: Pick,
+    },
+    /// Vote in the `nth` open dispute (an arbiter that has not voted, naturally).
+    Arbitrate {
+        who: Sender,
+        nth: usize,
+        root: u8,
+    },
 }
 
 const MODELS: &[&str] = &["H100", "A100", "RTX4090", "bad model!"];
@@ -338,7 +398,7 @@ fn spec_plan() -> impl Strategy<Value = SpecPlan> {
             30 => 2..=MAX_GEN_AUCTION_BLOCKS,
             1 => Just(harness::params().max_auction_blocks + 1),
         ],
-        prop_oneof![30 => Just(0u32), 1 => Just(5_000)],
+        prop_oneof![20 => Just(0u32), 5 => Just(500_000), 5 => Just(1_000_000), 1 => Just(1_000_001)],
     );
     (shape, terms).prop_map(
         |(
@@ -429,6 +489,21 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(who, lease, root, flaw)| Op::Submit { who, lease, root, flaw }),
         1 => (sender(), lease_ref(2, 3), prop::bool::weighted(0.1))
             .prop_map(|(who, lease, long_reason)| Op::Abandon { who, lease, long_reason }),
+        3 => (sender(), 0..4usize, prop_oneof![3 => Just(0u8), 1 => Just(1)])
+            .prop_map(|(who, nth, root)| Op::Audit { who, nth, root }),
+        2 => (
+            requestor_like(),
+            0..4usize,
+            0..2u8,
+            prop_oneof![
+                1 => Just(Pick::Zero),
+                6 => Just(Pick::Units(10)),
+                1 => Just(Pick::Huge),
+            ],
+        )
+            .prop_map(|(who, nth, root, bond)| Op::Challenge { who, nth, root, bond }),
+        4 => (sender(), 0..4usize, prop_oneof![3 => Just(0u8), 1 => Just(1)])
+            .prop_map(|(who, nth, root)| Op::Arbitrate { who, nth, root }),
     ]
 }
 
@@ -648,6 +723,44 @@ fn resolve(state: &State, keys: &[Keypair], op: &Op) -> (usize, TxBody) {
             let reason = if *long_reason { "x".repeat(300) } else { "GPU fell off the bus".into() };
             (lease_sender(state, keys, *who, lease), TxBody::AbandonLease { lease, reason })
         }
+        Op::Audit { who, nth, root } => {
+            let pending: Vec<_> = state
+                .audits()
+                .filter(|(_, a)| a.status == AuditStatus::Pending)
+                .map(|(_, a)| *a)
+                .collect();
+            let audit = pending.get(nth % pending.len().max(1)).copied();
+            let lease = audit.map_or(LeaseId(1), |a| a.lease);
+            let sender = match who {
+                Sender::Actor(i) => *i,
+                Sender::Natural => audit.and_then(|a| index_of(keys, &a.auditor)).unwrap_or(0),
+            };
+            (sender, TxBody::SubmitAudit { lease, output_root: hash::sha256(&[*root]) })
+        }
+        Op::Challenge { who, nth, root, bond } => {
+            let settled: Vec<LeaseId> =
+                state.leases().filter_map(|(id, _)| state.settlement(*id).map(|_| *id)).collect();
+            let lease = settled.get(nth % settled.len().max(1)).copied().unwrap_or(LeaseId(1));
+            let bond = amount(state, &keys[*who].public(), *bond);
+            (*who, TxBody::Challenge { lease, output_root: hash::sha256(&[*root]), bond })
+        }
+        Op::Arbitrate { who, nth, root } => {
+            let open: Vec<_> = state
+                .disputes()
+                .filter(|(_, d)| d.status == DisputeStatus::Open)
+                .map(|(_, d)| d.clone())
+                .collect();
+            let dispute = open.get(nth % open.len().max(1));
+            let order = dispute.map_or(OrderId(1), |d| d.order);
+            let sender = match who {
+                Sender::Actor(i) => *i,
+                Sender::Natural => dispute
+                    .and_then(|d| d.arbiters.iter().find(|a| d.votes.iter().all(|(v, _)| v != *a)))
+                    .and_then(|a| index_of(keys, a))
+                    .unwrap_or(0),
+            };
+            (sender, TxBody::Arbitrate { order, output_root: hash::sha256(&[*root]) })
+        }
     }
 }
 
@@ -751,7 +864,12 @@ fn check_state(net: &Net) {
             }
             OrderStatus::Disputed => {
                 assert_eq!(active, 0, "order {id}: final with an active lease");
-                assert_eq!(o.refunded, Amount::ZERO, "order {id}: disputed yet refunded");
+                let open = state.dispute(*id).is_some_and(|d| d.status == DisputeStatus::Open);
+                if open {
+                    assert_eq!(o.refunded, Amount::ZERO, "order {id}: disputed yet refunded");
+                } else {
+                    assert_eq!(o.escrow, Amount::ZERO, "order {id}: closed dispute holds escrow");
+                }
                 assert_eq!(deposit, refunded + escrow + paid, "order {id}: dispute accounts");
             }
             _ => {
@@ -812,7 +930,10 @@ fn check_state(net: &Net) {
             assert!(group.leased <= group.gpu.count, "{who:?}: group {g} overbooked");
         }
         assert!(mine.iter().all(|l| (l.group as usize) < p.inventory.len()), "{who:?}: lost group");
-        assert!(p.unbonding.iter().all(|u| u.release_height > height), "{who:?}: overdue unbond");
+        assert!(
+            p.locked_until > height || p.unbonding.iter().all(|u| u.release_height > height),
+            "{who:?}: overdue unbond"
+        );
     }
 }
 
@@ -873,8 +994,13 @@ fn check_admission(before: &Accounts, txs: &[SignedTransaction], out: &BlockOutc
 fn drain(nets: &mut [&mut Net], stats: &mut Stats) {
     let p = harness::params();
     let gap = p.max_duration_ms + p.result_grace_ms + 1;
-    let blocks =
-        u64::from(MAX_GEN_AUCTION_BLOCKS) + p.start_timeout_blocks + p.unbonding_blocks + 2;
+    let blocks = u64::from(MAX_GEN_AUCTION_BLOCKS)
+        + p.start_timeout_blocks
+        + p.unbonding_blocks
+        + p.challenge_window_blocks
+        + p.audit_blocks
+        + p.dispute_blocks
+        + 2;
     for _ in 0..blocks {
         let outs: Vec<BlockOutcome> = nets.iter_mut().map(|n| n.block_after(gap, vec![])).collect();
         assert!(outs.windows(2).all(|w| w[0] == w[1]));
@@ -938,6 +1064,9 @@ impl Stats {
                 Event::LeaseClosed { reason, .. } => self.bump(format!("lease {reason:?}")),
                 Event::LeasePaid { .. } => self.bump("lease paid".into()),
                 Event::StakeReleased { .. } => self.bump("stake released".into()),
+                Event::AuditPassed { .. } => self.bump("audit passed".into()),
+                Event::Slashed { .. } => self.bump("slashed".into()),
+                Event::DisputeClosed { status, .. } => self.bump(format!("dispute {status:?}")),
                 _ => {}
             }
         }
@@ -1150,7 +1279,7 @@ fn generator_reaches_interesting_states() {
     let mut stats = Stats::default();
     let strategy = plan();
     let mut runner = TestRunner::deterministic();
-    for _ in 0..64 {
+    for _ in 0..96 {
         let plan = strategy.new_tree(&mut runner).unwrap().current();
         run_checked(&plan, &mut stats);
     }
@@ -1194,6 +1323,15 @@ fn generator_reaches_interesting_states() {
         "lease Abandoned",
         "lease Cancelled",
         "stake released",
+        "ok SubmitAudit",
+        "ok Challenge",
+        "ok Arbitrate",
+        "audit passed",
+        "slashed",
+        "dispute Resolved",
+        "dispute Unresolved",
+        "execution BondTooSmall",
+        "execution NotAuditor",
     ];
     let missing: Vec<&str> =
         required.into_iter().filter(|k| !stats.0.keys().any(|s| s.starts_with(k))).collect();

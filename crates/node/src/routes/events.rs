@@ -175,5 +175,16 @@ pub(crate) fn market_event(event: &Market) -> MarketEvent {
         Market::StakeReleased { provider, amount } => {
             MarketEvent::StakeReleased { provider, amount }
         }
+        Market::AuditAssigned { lease, auditor } => MarketEvent::AuditAssigned { lease, auditor },
+        Market::AuditPassed { lease } => MarketEvent::AuditPassed { lease },
+        Market::AuditExpired { lease } => MarketEvent::AuditExpired { lease },
+        Market::Challenged { lease, by, output_root } => {
+            MarketEvent::Challenged { lease, by, output_root }
+        }
+        Market::DisputeOpened { order, cause, arbiters } => {
+            MarketEvent::DisputeOpened { order, cause, arbiters }
+        }
+        Market::DisputeClosed { order, status } => MarketEvent::DisputeClosed { order, status },
+        Market::Slashed { provider, amount } => MarketEvent::Slashed { provider, amount },
     }
 }

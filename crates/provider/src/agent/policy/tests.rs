@@ -61,6 +61,7 @@ fn provider(gpus: Vec<GpuInfo>, config: &OfferConfig) -> Provider {
         open_bids: 0,
         stats: ProviderStats::default(),
         registered_at: 1,
+        locked_until: 0,
     }
 }
 

@@ -1,0 +1,198 @@
+//! `rigshare receipt export | verify`: a real job on a real devnet, its settlement exported as a
+//! bundle and checked offline by the binary; tampered bundles, a wrong network key and a proof
+//! against another block are all rejected.
+
+use std::path::Path;
+use std::process::Command;
+
+use rigshare_client::Client;
+use rigshare_market::{Genesis, Params};
+use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_types::{Amount, Keypair, OrderId};
+
+const JOB: &str = r#"
+name = "receipts"
+[runtime]
+kind = "wasm"
+module = "job.wasm"
+[resources]
+query = "gpu_count>=1"
+[limits]
+max_duration = "1m"
+max_price_per_gpu_hour = "0.50"
+[verification]
+replicas = 2
+[inputs]
+"in.txt" = "in.txt"
+"#;
+
+/// Runs the binary; (success, stdout, stderr).
+async fn rigshare(args: Vec<String>) -> (bool, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_rigshare"))
+            .args(&args)
+            .env_remove("RIGSHARE_NODE")
+            .env_remove("RIGSHARE_KEY")
+            .env_remove("RIGSHARE_CONFIG")
+            .env_remove("RIGSHARE_NETWORK_KEY")
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (output.status.success(), text(&output.stdout), text(&output.stderr))
+    })
+    .await
+    .unwrap()
+}
+
+fn s(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| (*p).to_owned()).collect()
+}
+
+/// `receipt verify` on `bundle` written to `dir`; (success, stdout, stderr).
+async fn verify(
+    dir: &Path,
+    name: &str,
+    bundle: &serde_json::Value,
+    key: &str,
+) -> (bool, String, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(bundle).unwrap()).unwrap();
+    rigshare(s(&["receipt", "verify", path.to_str().unwrap(), "--network-key", key])).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_receipts_verify_offline_and_tampering_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let requestor = Keypair::from_seed([1; 32]);
+    let provider_keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
+    let genesis = Genesis {
+        params: Params { chain_id: "rigshare-receipts-test".into(), ..Params::default() },
+        balances: std::iter::once(&requestor)
+            .chain(&provider_keys)
+            .map(|k| (k.public(), Amount::units(1_000)))
+            .collect(),
+        time_ms: 0,
+    };
+    let net =
+        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let _agents = rigshare_cli::demo::start_providers(
+        net.url(),
+        &dir.path().join("providers"),
+        &provider_keys,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let node = net.url().to_owned();
+    std::fs::write(
+        dir.path().join("job.wasm"),
+        wat::parse_str("(module (func (export \"_start\")))").unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("in.txt"), b"hello").unwrap();
+    std::fs::write(dir.path().join("job.toml"), JOB).unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, hex::encode([1u8; 32])).unwrap();
+    let (node_s, key_s) = (node.as_str(), key_file.to_str().unwrap());
+
+    let manifest = dir.path().join("job.toml");
+    let out = dir.path().join("results");
+    let (ok, _, err) = rigshare(s(&[
+        "--node",
+        node_s,
+        "--key",
+        key_s,
+        "job",
+        "submit",
+        manifest.to_str().unwrap(),
+        "--wait",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let client = Client::new(&node).unwrap();
+    let lease = client.order(OrderId(1)).await.unwrap().order.leases[0];
+    let network_key = hex::encode(&client.status().await.unwrap().network_key.0);
+
+    // Export (waiting until a certified checkpoint includes the settlement) and verify offline.
+    let bundle_path = dir.path().join("receipt.json");
+    let mut exported = false;
+    for _ in 0..100 {
+        let (ok, _, _) = rigshare(s(&[
+            "--node",
+            node_s,
+            "receipt",
+            "export",
+            &lease.to_string(),
+            "--out",
+            bundle_path.to_str().unwrap(),
+        ]))
+        .await;
+        if ok {
+            exported = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(exported, "no bundle could be exported");
+    let text = std::fs::read_to_string(&bundle_path).unwrap();
+    println!("bundle: {} bytes of JSON", text.len());
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (ok, stdout, err) = verify(dir.path(), "good.json", &bundle, &network_key).await;
+    assert!(ok, "{err}");
+    assert!(stdout.contains("VALID") && stdout.contains("every replica"), "{stdout}");
+
+    // Tampered: the amount paid, the output root in the receipt, the verdict.
+    let mut paid = bundle.clone();
+    paid["settlement"]["paid"] = serde_json::json!("999.000000");
+    let mut root = bundle.clone();
+    root["receipt"]["receipt"]["output_root"] = serde_json::json!("ab".repeat(32));
+    let mut verdict = bundle.clone();
+    verdict["settlement"]["verdict"] = serde_json::json!("upheld");
+    for (name, tampered, expected) in [
+        ("paid.json", &paid, "state proof"),
+        ("root.json", &root, "receipt is not the one"),
+        ("verdict.json", &verdict, "state proof"),
+    ] {
+        let (ok, _, err) = verify(dir.path(), name, tampered, &network_key).await;
+        assert!(!ok && err.contains("INVALID") && err.contains(expected), "{name}: {err}");
+    }
+
+    // Another network's key.
+    let other = hex::encode(rigshare_chain::keys::deal(77, 1).network_key());
+    let (ok, _, err) = verify(dir.path(), "good.json", &bundle, &other).await;
+    assert!(!ok && err.contains("certificate"), "{err}");
+    let (ok, _, err) = verify(dir.path(), "good.json", &bundle, "abcd").await;
+    assert!(!ok && err.contains("network key"), "{err}");
+
+    // The proof against another (later) block: export again once the certified height moved.
+    let first_height = bundle["header"]["height"].as_u64().unwrap();
+    let mut later = None;
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let (ok, stdout, _) =
+            rigshare(s(&["--node", node_s, "receipt", "export", &lease.to_string()])).await;
+        let value: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+        if ok && value["header"]["height"].as_u64().is_some_and(|h| h > first_height) {
+            later = Some(value);
+            break;
+        }
+    }
+    let later = later.expect("the chain moved on");
+    let mut mixed = bundle.clone();
+    mixed["header"] = later["header"].clone();
+    mixed["finalization"] = later["finalization"].clone();
+    let (ok, _, err) = verify(dir.path(), "mixed.json", &mixed, &network_key).await;
+    assert!(!ok && err.contains("state proof"), "{err}");
+    // A header without its own certificate.
+    let mut forged = bundle.clone();
+    forged["header"] = later["header"].clone();
+    let (ok, _, err) = verify(dir.path(), "forged.json", &forged, &network_key).await;
+    assert!(!ok && err.contains("certificate"), "{err}");
+    // Not a bundle at all.
+    let (ok, _, err) =
+        verify(dir.path(), "junk.json", &serde_json::json!({"x": 1}), &network_key).await;
+    assert!(!ok && err.contains("not a receipt bundle"), "{err}");
+}
