@@ -55,7 +55,7 @@ pub async fn run(command: ReceiptCommand, global: &Global) -> anyhow::Result<()>
         ReceiptCommand::Show { lease, json } => show(LeaseId(lease), json, global).await,
         ReceiptCommand::Export { lease, out } => {
             let bundle = export(LeaseId(lease), global).await?;
-            let text = serde_json::to_string_pretty(&bundle)? + "\n";
+            let text = bundle.to_json() + "\n";
             match out {
                 Some(path) => {
                     std::fs::write(&path, text)
@@ -168,8 +168,8 @@ pub fn verify_file(file: &Path, network_key: &str) -> anyhow::Result<VerifiedRec
         }
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
     };
-    let bundle: ReceiptBundle =
-        serde_json::from_str(&text).context("the file is not a receipt bundle")?;
+    let bundle = ReceiptBundle::from_json(&text)
+        .map_err(|e| anyhow::anyhow!("the file is not a receipt bundle: {e}"))?;
     bundle.verify(&key).map_err(|e| anyhow::anyhow!("INVALID receipt bundle: {e}"))
 }
 

@@ -11,7 +11,13 @@
 //!             ──▶ proof: settlement:<lease> = settlement, under the state root
 //!             ──▶ sha256(receipt) = settlement.receipt_hash, signed by settlement.provider
 //! ```
+//!
+//! On disk and on the wire a bundle is a small JSON envelope around its canonical encoding
+//! ([`ReceiptBundle::to_json`]): `{"format": …, "lease": …, "bundle": "<base64>"}`, about
+//! 1.4 KB. The same bytes decode in a browser with this crate built for wasm32.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use borsh::{BorshDeserialize, BorshSerialize};
 use rigshare_types::block::Header;
 use rigshare_types::verification::{Settlement, Verdict};
@@ -28,12 +34,11 @@ pub const MAX_BUNDLE_BYTES: usize = 16 * 1024;
 pub const MAX_NAMESPACE_BYTES: usize = 256;
 
 /// Everything needed to check one lease's settlement offline.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ReceiptBundle {
     /// [`BUNDLE_FORMAT`].
     pub format: String,
     /// The consensus namespace certificates are signed under (`rigshare/<chain id>`).
-    #[serde(with = "hex_bytes")]
     pub namespace: Vec<u8>,
     /// What the market concluded about the lease.
     pub settlement: Settlement,
@@ -44,8 +49,19 @@ pub struct ReceiptBundle {
     /// The finalized block whose checkpoint is the proof's state root.
     pub header: Header,
     /// The block's finalization certificate (commonware's encoding).
-    #[serde(with = "hex_bytes")]
     pub finalization: Vec<u8>,
+}
+
+/// The JSON form of a bundle.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope {
+    /// [`BUNDLE_FORMAT`].
+    format: String,
+    /// The lease, for humans and file managers (the bundle's own is authoritative).
+    lease: u64,
+    /// Standard base64 of the canonical encoding.
+    bundle: String,
 }
 
 /// What a valid bundle establishes.
@@ -115,6 +131,36 @@ impl ReceiptBundle {
         codec::decode(bytes, MAX_BUNDLE_BYTES).map_err(|e| BundleError::Malformed(e.to_string()))
     }
 
+    /// The JSON envelope: format, lease and the base64 of [`ReceiptBundle::encode`].
+    pub fn to_json(&self) -> String {
+        let envelope = Envelope {
+            format: BUNDLE_FORMAT.to_string(),
+            lease: self.settlement.lease.0,
+            bundle: BASE64.encode(self.encode()),
+        };
+        serde_json::to_string(&envelope).unwrap_or_default()
+    }
+
+    /// Reads the JSON envelope of [`ReceiptBundle::to_json`] (at most twice
+    /// [`MAX_BUNDLE_BYTES`] of text).
+    pub fn from_json(text: &str) -> Result<ReceiptBundle, BundleError> {
+        if text.len() > 2 * MAX_BUNDLE_BYTES {
+            return Err(BundleError::Malformed(format!(
+                "longer than {} bytes",
+                2 * MAX_BUNDLE_BYTES
+            )));
+        }
+        let envelope: Envelope =
+            serde_json::from_str(text).map_err(|e| BundleError::Malformed(e.to_string()))?;
+        if envelope.format != BUNDLE_FORMAT {
+            return Err(BundleError::Format(envelope.format.chars().take(64).collect()));
+        }
+        let bytes = BASE64
+            .decode(envelope.bundle.trim())
+            .map_err(|e| BundleError::Malformed(format!("bundle is not base64: {e}")))?;
+        ReceiptBundle::decode(&bytes)
+    }
+
     /// Checks the bundle under `network_key`; see the module docs for what is checked.
     pub fn verify(&self, network_key: &NetworkKey) -> Result<VerifiedReceipt, BundleError> {
         if self.format != BUNDLE_FORMAT {
@@ -123,7 +169,7 @@ impl ReceiptBundle {
         if self.namespace.len() > MAX_NAMESPACE_BYTES {
             return Err(BundleError::Namespace);
         }
-        certificate::verify_finalization(
+        certificate::verify_finality(
             network_key,
             &self.namespace,
             &self.header,
@@ -146,21 +192,87 @@ impl ReceiptBundle {
     }
 }
 
-/// Byte strings as lowercase hex in JSON.
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    pub(super) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(bytes))
+    use rigshare_types::Hash32;
+
+    use super::*;
+
+    /// A real bundle exported from a devnet by `crates/cli/tests/it/receipts.rs` (rerun it with
+    /// `RIGSHARE_BUNDLE_FIXTURE=crates/verify/tests/data` to refresh), and that network's key.
+    const BUNDLE: &str = include_str!("../tests/data/receipt.json");
+    const KEY: &str = include_str!("../tests/data/network-key.hex");
+
+    fn fixture() -> (ReceiptBundle, NetworkKey) {
+        let bundle = ReceiptBundle::from_json(BUNDLE).unwrap();
+        let key = NetworkKey::from_bytes(&hex::decode(KEY.trim()).unwrap()).unwrap();
+        (bundle, key)
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<u8>, D::Error> {
-        let text = <&str>::deserialize(deserializer)?;
-        if text.len() > 2 * super::MAX_BUNDLE_BYTES {
-            return Err(serde::de::Error::custom("hex string too long"));
+    #[test]
+    fn the_exported_bundle_verifies() {
+        let (bundle, key) = fixture();
+        let verified = bundle.verify(&key).unwrap();
+        assert_eq!(verified.settlement, bundle.settlement);
+        assert_eq!(verified.settlement.verdict, Verdict::Replicated);
+        assert!(verified.is_verified());
+        assert_eq!(verified.certified_at, bundle.header.height);
+        // The canonical encoding and the JSON envelope round-trip.
+        assert_eq!(ReceiptBundle::decode(&bundle.encode()).unwrap(), bundle);
+        assert_eq!(ReceiptBundle::from_json(&bundle.to_json()).unwrap(), bundle);
+    }
+
+    #[test]
+    fn any_tampering_is_caught() {
+        let (good, key) = fixture();
+        type Tamper = Box<dyn Fn(&mut ReceiptBundle)>;
+        let cases: Vec<(&str, Tamper)> = vec![
+            ("paid", Box::new(|b| b.settlement.paid.0 += 1)),
+            ("verdict", Box::new(|b| b.settlement.verdict = Verdict::Upheld)),
+            ("provider", Box::new(|b| b.settlement.provider.0[0] ^= 1)),
+            ("output root", Box::new(|b| b.receipt.receipt.output_root = Hash32([7; 32]))),
+            ("receipt signature", Box::new(|b| b.receipt.signature.0[0] ^= 1)),
+            ("state root", Box::new(|b| b.header.checkpoint.state_root.0[0] ^= 1)),
+            ("header height", Box::new(|b| b.header.height += 1)),
+            ("certificate", Box::new(|b| b.finalization[60] ^= 1)),
+            ("proof", Box::new(|b| b.proof.siblings.reverse())),
+            ("namespace", Box::new(|b| b.namespace.push(b'x'))),
+            ("format", Box::new(|b| b.format = "rigshare-receipt-bundle/v0".into())),
+        ];
+        for (name, tamper) in cases {
+            let mut bundle = good.clone();
+            tamper(&mut bundle);
+            assert!(bundle.verify(&key).is_err(), "{name} tampering went unnoticed");
         }
-        hex::decode(text).map_err(serde::de::Error::custom)
+        // The receipt's signature is checked against the settlement's provider, and the receipt
+        // must be the one the settlement names.
+        let mut other = good.clone();
+        other.receipt.receipt.usage.wall_ms += 1;
+        assert_eq!(other.verify(&key), Err(BundleError::ReceiptMismatch));
+    }
+
+    #[test]
+    fn another_networks_key_is_refused() {
+        let (bundle, _) = fixture();
+        // Any valid G2 point other than the network's: the generator.
+        let generator = bls12_381::G2Affine::generator().to_compressed();
+        let key = NetworkKey::from_bytes(&generator).unwrap();
+        assert!(matches!(bundle.verify(&key), Err(BundleError::Certificate(_))));
+    }
+
+    #[test]
+    fn oversize_and_garbage_are_typed_errors() {
+        assert!(matches!(
+            ReceiptBundle::decode(&vec![0; MAX_BUNDLE_BYTES + 1]),
+            Err(BundleError::Malformed(_))
+        ));
+        assert!(matches!(ReceiptBundle::decode(&[1, 2, 3]), Err(BundleError::Malformed(_))));
+        for text in ["{}", "[1]", r#"{"format":"x","lease":1,"bundle":""}"#, "not json"] {
+            assert!(ReceiptBundle::from_json(text).is_err(), "{text}");
+        }
+        let bad = r#"{"format":"rigshare-receipt-bundle/v1","lease":1,"bundle":"@@@"}"#;
+        assert!(matches!(ReceiptBundle::from_json(bad), Err(BundleError::Malformed(_))));
     }
 }

@@ -52,11 +52,11 @@ pub const MAX_N: u32 = 1 << 16;
 /// The most rounds one check may run (each costs three passes' worth of multiply-adds).
 pub const MAX_ROUNDS: u32 = 64;
 
-/// Domain tag of the key that generates A and B.
+/// Domain tag of the stream that A and B are read from.
 const MATRIX_TAG: &[u8] = b"rigshare/challenge/v1/matrix";
 /// Domain tag of the product commitment.
 const PRODUCT_TAG: &[u8] = b"rigshare/challenge/v1/product";
-/// Domain tag of the key that generates a round's random vector.
+/// Domain tag of the stream that a round's random vector is read from.
 const ROUND_TAG: &[u8] = b"rigshare/challenge/v1/freivalds";
 /// Rows of B whose products with a row of A are summed before moving on, so that those rows
 /// of B stay in cache while every row of A passes over them.
@@ -322,8 +322,9 @@ pub fn check(
     same_side(a.n, product.n)?;
 
     // Entries are summed with an offset that makes them unsigned (x + 128 for i8, c + 2^31 for
-    // i32), so every product below is of two zero-extended 32-bit values, one machine multiply;
-    // the offset times Σ r (or Σ y) is subtracted after. Everything wraps modulo 2^64.
+    // i32), so products are of zero-extended values, which vectorize as 32-bit multiplies on
+    // every target; the offset times Σ r (or Σ y) is subtracted after. Everything wraps modulo
+    // 2^64, except B·r, which is exact (|y| < 2^55) and is computed in 16-bit halves of r.
     let vectors: Vec<RoundVectors> = (0..rounds)
         .map(|round| {
             let r = random_vector(seed, c.commitment(), round, a.n);
@@ -390,7 +391,7 @@ fn dot_i8_u16x2(xs: &[i8], lo: &[u16], hi: &[u16]) -> u64 {
             });
         (sum_lo + u64::from(chunk_lo), sum_hi + u64::from(chunk_hi))
     });
-    // Both sums are below n·2^32 ≤ 2^48, so this is exact.
+    // Both sums are below n·2^24 ≤ 2^40, so this is exact.
     sum_lo + (sum_hi << 16)
 }
 

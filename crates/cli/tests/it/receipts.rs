@@ -8,7 +8,9 @@ use std::process::Command;
 use rigshare_client::Client;
 use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
-use rigshare_types::{Amount, Keypair, OrderId};
+use rigshare_types::verification::Verdict;
+use rigshare_types::{Amount, Hash32, Keypair, OrderId};
+use rigshare_verify::bundle::ReceiptBundle;
 
 const JOB: &str = r#"
 name = "receipts"
@@ -49,16 +51,21 @@ fn s(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
-/// `receipt verify` on `bundle` written to `dir`; (success, stdout, stderr).
+/// `receipt verify` on `text` written to `dir`; (success, stdout, stderr).
+async fn verify_text(dir: &Path, name: &str, text: &str, key: &str) -> (bool, String, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    rigshare(s(&["receipt", "verify", path.to_str().unwrap(), "--network-key", key])).await
+}
+
+/// `receipt verify` on `bundle`.
 async fn verify(
     dir: &Path,
     name: &str,
-    bundle: &serde_json::Value,
+    bundle: &ReceiptBundle,
     key: &str,
 ) -> (bool, String, String) {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_string_pretty(bundle).unwrap()).unwrap();
-    rigshare(s(&["receipt", "verify", path.to_str().unwrap(), "--network-key", key])).await
+    verify_text(dir, name, &bundle.to_json(), key).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,18 +146,24 @@ async fn exported_receipts_verify_offline_and_tampering_is_caught() {
     assert!(exported, "no bundle could be exported");
     let text = std::fs::read_to_string(&bundle_path).unwrap();
     println!("bundle: {} bytes of JSON", text.len());
-    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let bundle = ReceiptBundle::from_json(&text).unwrap();
+    // `RIGSHARE_BUNDLE_FIXTURE=<dir>` refreshes the verify crate's fixture (bench and tests).
+    if let Some(fixture) = std::env::var_os("RIGSHARE_BUNDLE_FIXTURE") {
+        let fixture = Path::new(&fixture);
+        std::fs::write(fixture.join("receipt.json"), &text).unwrap();
+        std::fs::write(fixture.join("network-key.hex"), format!("{network_key}\n")).unwrap();
+    }
     let (ok, stdout, err) = verify(dir.path(), "good.json", &bundle, &network_key).await;
     assert!(ok, "{err}");
     assert!(stdout.contains("VALID") && stdout.contains("every replica"), "{stdout}");
 
     // Tampered: the amount paid, the output root in the receipt, the verdict.
     let mut paid = bundle.clone();
-    paid["settlement"]["paid"] = serde_json::json!("999.000000");
+    paid.settlement.paid = Amount::units(999);
     let mut root = bundle.clone();
-    root["receipt"]["receipt"]["output_root"] = serde_json::json!("ab".repeat(32));
+    root.receipt.receipt.output_root = Hash32([0xab; 32]);
     let mut verdict = bundle.clone();
-    verdict["settlement"]["verdict"] = serde_json::json!("upheld");
+    verdict.settlement.verdict = Verdict::Upheld;
     for (name, tampered, expected) in [
         ("paid.json", &paid, "state proof"),
         ("root.json", &root, "receipt is not the one"),
@@ -168,31 +181,30 @@ async fn exported_receipts_verify_offline_and_tampering_is_caught() {
     assert!(!ok && err.contains("network key"), "{err}");
 
     // The proof against another (later) block: export again once the certified height moved.
-    let first_height = bundle["header"]["height"].as_u64().unwrap();
     let mut later = None;
     for _ in 0..200 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let (ok, stdout, _) =
             rigshare(s(&["--node", node_s, "receipt", "export", &lease.to_string()])).await;
-        let value: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
-        if ok && value["header"]["height"].as_u64().is_some_and(|h| h > first_height) {
+        if let Some(value) = ok.then(|| ReceiptBundle::from_json(stdout.trim()).ok()).flatten()
+            && value.header.height > bundle.header.height
+        {
             later = Some(value);
             break;
         }
     }
     let later = later.expect("the chain moved on");
     let mut mixed = bundle.clone();
-    mixed["header"] = later["header"].clone();
-    mixed["finalization"] = later["finalization"].clone();
+    mixed.header = later.header;
+    mixed.finalization = later.finalization.clone();
     let (ok, _, err) = verify(dir.path(), "mixed.json", &mixed, &network_key).await;
     assert!(!ok && err.contains("state proof"), "{err}");
     // A header without its own certificate.
     let mut forged = bundle.clone();
-    forged["header"] = later["header"].clone();
+    forged.header = later.header;
     let (ok, _, err) = verify(dir.path(), "forged.json", &forged, &network_key).await;
     assert!(!ok && err.contains("certificate"), "{err}");
     // Not a bundle at all.
-    let (ok, _, err) =
-        verify(dir.path(), "junk.json", &serde_json::json!({"x": 1}), &network_key).await;
+    let (ok, _, err) = verify_text(dir.path(), "junk.json", r#"{"x": 1}"#, &network_key).await;
     assert!(!ok && err.contains("not a receipt bundle"), "{err}");
 }

@@ -46,7 +46,7 @@ fn a_replica_mismatch_is_resolved_for_the_honest_provider() {
     let share = Amount(slashed.saturating_sub(cheater_paid).0 / 2);
     assert_eq!(court.net.balance(&honest), honest_balance.checked_add(share).unwrap());
     // The requestor paid only for the honest lease (plus fees): the cheater's pay came back.
-    let fees = Amount(crate::harness::FEE.0 * 1);
+    let fees = crate::harness::FEE; // the order's creation
     assert_eq!(
         court.net.balance(&court.user),
         user_start.saturating_sub(honest_paid).saturating_sub(fees)
