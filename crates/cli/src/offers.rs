@@ -40,13 +40,23 @@ pub async fn search(args: SearchArgs, global: &Global) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<10} {:<14} {:>5} {:>8} {:>4} {:<14} {:>10} {:>8}  endpoint",
-        "provider", "model", "free", "vram_gib", "cc", "tier", "$/gpu-h", "reliab."
+        "{:<10} {:<14} {:>5} {:>8} {:>4} {:<14} {:>10} {:>8} {:>15}  endpoint",
+        "provider",
+        "model",
+        "free",
+        "vram_gib",
+        "cc",
+        "tier",
+        "$/gpu-h",
+        "reliab.",
+        "done/aud/fail/x"
     );
     for o in &offers.offers {
         let id = o.provider.to_string();
+        let st = o.stats;
+        let record = format!("{}/{}/{}/{}", st.completed, st.audited, st.failed, st.slashed);
         println!(
-            "{:<10} {:<14} {:>5} {:>8} {:>4} {:<14} {:>10} {:>7}%  {}",
+            "{:<10} {:<14} {:>5} {:>8} {:>4} {:<14} {:>10} {:>7}% {:>15}  {}",
             id.get(..8).unwrap_or(&id),
             o.gpu.model,
             o.free_gpus,
@@ -55,8 +65,13 @@ pub async fn search(args: SearchArgs, global: &Global) -> anyhow::Result<()> {
             o.tier.to_string(),
             o.price_gpu_hour.to_string(),
             o.reliability_ppm / 10_000,
+            record,
             o.endpoint
         );
     }
+    println!(
+        "done/aud/fail/x: leases completed / results confirmed by an audit or arbitration / \
+         failed / proven wrong and slashed"
+    );
     Ok(())
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use rigshare_types::query::Query;
-use rigshare_types::records::{Account, Lease, Order, Provider};
+use rigshare_types::records::{Account, Lease, Order, Provider, ProviderStats};
 use rigshare_types::{Amount, EvidenceTier, GpuGroup, LeaseId, OrderId, PublicKey, SignedReceipt};
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +84,10 @@ pub struct Offer {
     pub price_gpu_hour: Amount,
     /// The provider's reliability, in parts per million.
     pub reliability_ppm: u32,
+    /// The provider's track record: leases completed and failed, results independently
+    /// confirmed (audits, arbitration) and proven wrong (slashed).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub stats: ProviderStats,
 }
 
 /// The result of an offer search.

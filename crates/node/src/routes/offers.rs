@@ -61,6 +61,7 @@ fn evaluate(market: &Market, query: Query) -> Offers {
                     tier: group.tier,
                     price_gpu_hour: group.gpu.price_floor,
                     reliability_ppm,
+                    stats: provider.stats,
                 });
             } else {
                 for clause in query.failing(&attributes) {

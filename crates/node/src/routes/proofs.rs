@@ -9,10 +9,11 @@ use axum::extract::State;
 use rigshare_client::api::{CertifiedBy, ErrorBody, HexBytes, ProofInfo, ProofParams};
 use rigshare_market::ProveError;
 use rigshare_types::StateKey;
+use rigshare_types::state_key::StateKeyParseError;
 use rigshare_types::block::Checkpoint;
 
 use crate::ApiError;
-use crate::extract::{Params, echo};
+use crate::extract::Params;
 use crate::router::AppState;
 use crate::routes::blocks::load_stored;
 
@@ -33,13 +34,10 @@ pub(crate) async fn prove(
     State(state): State<AppState>,
     Params(params): Params<ProofParams>,
 ) -> Result<Json<ProofInfo>, ApiError> {
-    let key: StateKey = params.key.parse().map_err(|_| {
-        ApiError::BadRequest(format!(
-            "invalid state key {:?} (expected globals, account:<hex>, provider:<hex>, \
-             order:<n>, lease:<n> or receipt:<n>)",
-            echo(&params.key)
-        ))
-    })?;
+    let key: StateKey = params
+        .key
+        .parse()
+        .map_err(|e: StateKeyParseError| ApiError::BadRequest(e.to_string()))?;
     let chain = &state.chain;
     let (height, block_height) = match params.height {
         Some(height) => {
