@@ -337,15 +337,28 @@ pub async fn start_providers(
     keys: &[Keypair],
     log: impl Fn(String),
 ) -> anyhow::Result<Vec<Agent>> {
+    start_providers_with(node, dir, keys, log, |_, _| {}).await
+}
+
+/// [`start_providers`], with `configure` adjusting each agent's configuration by name
+/// (`miner-a`, `miner-b`, `miner-c`) before it starts.
+pub async fn start_providers_with(
+    node: &str,
+    dir: &Path,
+    keys: &[Keypair],
+    log: impl Fn(String),
+    configure: impl Fn(&str, &mut ProviderConfig),
+) -> anyhow::Result<Vec<Agent>> {
     let mut agents = Vec::new();
     for (provider, key) in PROVIDERS.iter().zip(keys) {
         let DemoProvider { name, gpu, vram_mib, compute_capability: (major, minor), price } =
             provider;
-        let config = ProviderConfig::parse(&format!(
+        let mut config = ProviderConfig::parse(&format!(
             "node = \"{node}\"\ndata_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\n[attributes]\nname = \"{name}\"\n[pricing]\ndefault_gpu_hour = \"{price}\"\n",
             dir.join(name).display()
         ))
         .map_err(anyhow::Error::msg)?;
+        configure(name, &mut config);
         let probe = FakeProbe::with_gpus(vec![GpuInfo::known(
             0,
             gpu,

@@ -19,6 +19,7 @@
 //! memory = "2GiB"                   # optional (MiB or GiB)
 //! [verification]
 //! replicas = 2
+//! audit = "0.3"                     # optional: share of results re-executed by an auditor
 //! [inputs]
 //! "digits.csv" = "data/digits.csv"  # name under /inputs = local file
 //! [outputs]
@@ -101,12 +102,23 @@ struct LimitsSection {
 struct Verification {
     #[serde(default = "one_u8")]
     replicas: u8,
+    /// Share of results re-executed by a beacon-chosen auditor, "0" to "1" (up to 6 decimals).
+    #[serde(default)]
+    audit: Option<String>,
 }
 
 impl Default for Verification {
     fn default() -> Self {
-        Verification { replicas: 1 }
+        Verification { replicas: 1, audit: None }
     }
+}
+
+/// `"0.3"` → 300000 parts per million; at most 1 and 6 decimals.
+fn audit_ppm(text: &str) -> Result<u32, String> {
+    let bad = || format!("[verification] audit must be a fraction from 0 to 1, got {text:?}");
+    // A fraction with up to six decimals is, digit for digit, an amount in micro-units.
+    let micro = text.trim().parse::<Amount>().map_err(|_| bad())?.0;
+    u32::try_from(micro).ok().filter(|ppm| *ppm <= 1_000_000).ok_or_else(bad)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -255,6 +267,7 @@ impl Job {
         if replicas == 0 {
             return Err("[verification] replicas must be at least 1".into());
         }
+        let audit_ppm = file.verification.audit.as_deref().map(audit_ppm).transpose()?;
         let price = file.limits.max_price_per_gpu_hour;
         if price.is_zero() {
             return Err("[limits] max_price_per_gpu_hour must be positive".into());
@@ -274,7 +287,7 @@ impl Job {
             max_price_gpu_hour: price,
             max_duration_ms,
             replicas,
-            verification: VerificationPolicy::default(),
+            verification: VerificationPolicy { audit_ppm: audit_ppm.unwrap_or(0) },
             deposit,
             auction_blocks: file.limits.auction_blocks.unwrap_or(DEFAULT_AUCTION_BLOCKS),
         };
@@ -383,6 +396,11 @@ replicas = 2
                 GOOD.replace("\"in.csv\" = \"in.csv\"", "\"../x\" = \"in.csv\""),
                 "invalid input path",
             ),
+            (GOOD.replace("replicas = 2", "replicas = 2\naudit = \"1.5\""), "[verification] audit"),
+            (
+                GOOD.replace("replicas = 2", "replicas = 2\naudit = \"often\""),
+                "[verification] audit",
+            ),
         ];
         for (text, expected) in cases {
             let error = Job::load(&write(dir.path(), &text))
@@ -392,6 +410,16 @@ replicas = 2
             assert!(error.contains(expected), "{expected:?} not in {error:?}");
         }
         Ok(())
+    }
+
+    #[test]
+    fn audit_rates_are_parts_per_million() {
+        assert_eq!(audit_ppm("0.3"), Ok(300_000));
+        assert_eq!(audit_ppm("1"), Ok(1_000_000));
+        assert_eq!(audit_ppm("0"), Ok(0));
+        assert_eq!(audit_ppm("0.000001"), Ok(1));
+        assert!(audit_ppm("1.000001").is_err());
+        assert!(audit_ppm("-0.1").is_err());
     }
 
     #[test]

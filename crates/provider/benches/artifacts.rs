@@ -73,7 +73,7 @@ fn record(lease: LeaseId, requestor: &Keypair, manifest_hash: Hash32, stage: Sta
 fn serve(tokio: &Runtime, leases: Arc<Leases>) -> String {
     let listener = tokio.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio.spawn(async move { axum::serve(listener, router(leases)).await.unwrap() });
+    tokio.spawn(async move { axum::serve(listener, router(leases, None)).await.unwrap() });
     format!("http://{addr}")
 }
 

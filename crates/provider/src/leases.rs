@@ -45,6 +45,11 @@ impl Leases {
         self.dir(lease).join("inputs")
     }
 
+    /// Where this provider re-executes `order`'s job as its auditor or arbiter.
+    pub fn verify_dir(&self, order: rigshare_types::OrderId, lease: LeaseId) -> PathBuf {
+        self.work_dir.join("verify").join(format!("{order}-{lease}"))
+    }
+
     /// Where the job writes its outputs.
     pub fn outputs_dir(&self, lease: LeaseId) -> PathBuf {
         self.dir(lease).join("outputs")

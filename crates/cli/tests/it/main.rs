@@ -3,6 +3,7 @@
 // Test code panics on purpose when an expectation fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod audit;
 mod demo;
 mod errors;
 mod node;

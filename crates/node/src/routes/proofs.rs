@@ -9,8 +9,8 @@ use axum::extract::State;
 use rigshare_client::api::{CertifiedBy, ErrorBody, HexBytes, ProofInfo, ProofParams};
 use rigshare_market::ProveError;
 use rigshare_types::StateKey;
-use rigshare_types::state_key::StateKeyParseError;
 use rigshare_types::block::Checkpoint;
+use rigshare_types::state_key::StateKeyParseError;
 
 use crate::ApiError;
 use crate::extract::Params;
@@ -34,10 +34,8 @@ pub(crate) async fn prove(
     State(state): State<AppState>,
     Params(params): Params<ProofParams>,
 ) -> Result<Json<ProofInfo>, ApiError> {
-    let key: StateKey = params
-        .key
-        .parse()
-        .map_err(|e: StateKeyParseError| ApiError::BadRequest(e.to_string()))?;
+    let key: StateKey =
+        params.key.parse().map_err(|e: StateKeyParseError| ApiError::BadRequest(e.to_string()))?;
     let chain = &state.chain;
     let (height, block_height) = match params.height {
         Some(height) => {

@@ -66,6 +66,21 @@ pub struct ProviderConfig {
     /// Whether to run `docker` jobs through the local engine (wasm jobs always run).
     #[serde(default)]
     pub docker: bool,
+    /// How the agent behaves; not settable from the file. Anything but
+    /// [`Behaviour::Honest`] exists to test that the market catches it.
+    #[serde(skip)]
+    pub behaviour: Behaviour,
+}
+
+/// How an agent reports results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Reports the output root its job produced.
+    #[default]
+    Honest,
+    /// An adversary: runs the job but reports a made-up output root (audits and replicas
+    /// catch it, and it is slashed).
+    ForgeResults,
 }
 
 /// Price floors per GPU-hour.

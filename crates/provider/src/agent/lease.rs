@@ -11,6 +11,7 @@ use rigshare_types::tx::TxBody;
 use rigshare_types::{LeaseId, Receipt, SignedReceipt, Usage};
 use tracing::{info, warn};
 
+use super::config::Behaviour;
 use super::{Context, stopped};
 use crate::execute::{DockerPolicy, JobRun, run_job};
 use crate::runtime::docker::GpuRequest;
@@ -181,6 +182,12 @@ async fn execute(
     info!(target: "provider::lease", lease = %record.lease, job = %manifest.name, runtime = manifest.runtime.kind(), "job running");
     let JobRun { outcome, runtime_digest, output_root: root } =
         run_job(manifest, module, &dirs, logs, &context.wasm, &docker).await?;
+    let root = match context.behaviour {
+        Behaviour::Honest => root,
+        Behaviour::ForgeResults => {
+            rigshare_types::hash::blake3(&[b"forged".as_slice(), &root.0].concat())
+        }
+    };
     let seconds = outcome.wall_ms.div_ceil(1000);
     let receipt = Receipt {
         lease: record.lease,

@@ -9,6 +9,10 @@
 //!                                                                  sign receipt → SubmitResult
 //! ```
 //!
+//! When the beacon draws this provider to audit a lease or to arbitrate a dispute, it fetches
+//! the job from a provider that ran it, re-executes it and reports the root it got (see
+//! `verify`).
+//!
 //! After a restart, [`Agent::start`] resumes every lease the store has not ended: a lease
 //! waiting for inputs waits again, a job cut off mid-run is run again from the start (jobs are
 //! deterministic), a signed receipt is submitted; a lease the chain ended meanwhile is marked
@@ -18,6 +22,7 @@
 pub mod config;
 mod lease;
 pub mod policy;
+mod verify;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +93,8 @@ pub(crate) struct Context {
     pub(crate) docker: bool,
     /// Whether the host has GPUs to hand to containers.
     pub(crate) gpus: bool,
+    /// Honest, or a test adversary.
+    pub(crate) behaviour: config::Behaviour,
     pub(crate) stop: watch::Receiver<bool>,
     /// Bids and lease tasks started while following the chain; joined at shutdown, so that
     /// nothing holds the lease store once [`Agent::shutdown`] returns.
@@ -131,7 +138,7 @@ impl Agent {
         };
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let app = crate::artifacts::router(leases.clone());
+        let app = crate::artifacts::router(leases.clone(), Some(Client::new(&config.node)?));
         let mut server_stop = stop_rx.clone();
         tasks.spawn(async move {
             let shutdown = async move {
@@ -158,6 +165,7 @@ impl Agent {
             wasm: Arc::new(WasmRuntime::new()?),
             docker: config.docker,
             gpus,
+            behaviour: config.behaviour,
             stop: stop_rx.clone(),
             children: std::sync::Mutex::default(),
         });
@@ -326,6 +334,14 @@ async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
                     }
                 }
             }
+        }
+        MarketEvent::AuditAssigned { lease, auditor } if auditor == me => {
+            info!(target: "provider::agent", %lease, "drawn to audit a lease");
+            context.spawn(verify::audit(context.clone(), lease));
+        }
+        MarketEvent::DisputeOpened { order, arbiters, .. } if arbiters.contains(&me) => {
+            info!(target: "provider::agent", %order, "drawn to arbitrate a dispute");
+            context.spawn(verify::arbitrate(context.clone(), order));
         }
         _ => {}
     }

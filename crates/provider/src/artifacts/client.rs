@@ -63,7 +63,7 @@ impl ArtifactClient {
         Ok(ArtifactClient { http, base: endpoint.trim_end_matches('/').to_owned(), key })
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(super) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let auth = RequestAuth::sign(&self.key, method.as_str(), path, now_ms());
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         for (name, value) in auth.headers() {
@@ -172,7 +172,7 @@ impl ArtifactClient {
     }
 }
 
-async fn check(response: Response) -> Result<Response, ArtifactError> {
+pub(super) async fn check(response: Response) -> Result<Response, ArtifactError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);

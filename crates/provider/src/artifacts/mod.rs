@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod blobs;
 mod client;
+mod fetch;
 mod server;
 
 pub use client::{ArtifactClient, ArtifactError};

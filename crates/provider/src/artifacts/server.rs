@@ -6,13 +6,15 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use bytes::Bytes;
+use rigshare_client::Client;
 use rigshare_types::job::MAX_MANIFEST_BYTES;
-use rigshare_types::{Hash32, LeaseId, PublicKey};
+use rigshare_types::verification::{Audit, AuditStatus, Dispute, DisputeStatus};
+use rigshare_types::{Hash32, LeaseId, PublicKey, StateKey, codec};
 
 use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing};
 use super::auth::{AuthError, RequestAuth, now_ms};
@@ -29,15 +31,18 @@ const READ_CHUNK: usize = 1 << 20; // bytes
 /// Chunks of an output file read ahead of the connection.
 const READ_AHEAD: usize = 4; // chunks
 
-/// The routes, over the agent's lease state.
-pub fn router(leases: Arc<Leases>) -> Router {
+/// The routes, over the agent's lease state. `chain` (the node) lets the lease's verifiers —
+/// its assigned auditor, the arbiters of its order's dispute — fetch its job; without it only
+/// the requestor may.
+pub fn router(leases: Arc<Leases>, chain: Option<Client>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/leases/{lease}", get(lease_view))
-        .route("/v1/leases/{lease}/blobs/{hash}", put(upload))
+        .route("/v1/leases/{lease}/blobs/{hash}", put(upload).get(job_blob))
         .route("/v1/leases/{lease}/outputs", get(outputs))
         .route("/v1/leases/{lease}/outputs/{*path}", get(output_file))
         .route("/v1/leases/{lease}/logs", get(logs))
+        .layer(Extension(chain))
         .with_state(leases)
 }
 
@@ -296,4 +301,76 @@ async fn logs(
         }
     };
     Ok(Json(Logs { stdout: read(LogStream::Stdout).await, stderr: read(LogStream::Stderr).await }))
+}
+
+/// A blob of the lease's job (its manifest, module or an input), for the requestor and the
+/// lease's verifiers, who re-execute the job.
+async fn job_blob(
+    State(leases): State<Arc<Leases>>,
+    Extension(chain): Extension<Option<Client>>,
+    Path((lease, hash)): Path<(u64, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let signer: PublicKey = RequestAuth::verify(&headers, method.as_str(), uri.path(), now_ms())?;
+    let record = leases.store.get(LeaseId(lease)).map_err(internal)?.ok_or_else(|| {
+        Failure(StatusCode::NOT_FOUND, "not_found", format!("lease {lease} is not served here"))
+    })?;
+    let hash: Hash32 = hash.parse().map_err(|_| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "blob name is not a BLAKE3 hex digest".into(),
+        )
+    })?;
+    let allowed = signer == record.requestor
+        || match &chain {
+            Some(chain) => is_verifier(chain, &record, &signer).await,
+            None => false,
+        };
+    if !allowed {
+        return Err(Failure(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "only lease {lease}'s requestor, its assigned auditor or its dispute's arbiters \
+                 may fetch its job (an assignment shows here once its block is certified)"
+            ),
+        ));
+    }
+    let named = hash == record.manifest_hash
+        || leases.manifest(&record).is_some_and(|m| m.blobs().iter().any(|b| b.hash == hash));
+    let file = named.then(|| std::fs::File::open(leases.blobs.path(&hash)).ok()).flatten();
+    let Some(file) = file else {
+        return Err(Failure(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("blob {hash} is not part of lease {lease}'s job here"),
+        ));
+    };
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], file_body(file)).into_response())
+}
+
+/// Whether the chain's certified state names `who` the lease's pending auditor or an arbiter
+/// of its order's open dispute.
+async fn is_verifier(chain: &Client, record: &LeaseRecord, who: &PublicKey) -> bool {
+    let entry = |key: StateKey| async move {
+        chain.proof(&key).await.ok().and_then(|proof| proof.value).map(|value| value.0)
+    };
+    if let Some(bytes) = entry(StateKey::Audit(record.lease)).await
+        && let Ok(audit) = codec::decode::<Audit>(&bytes, 1024)
+        && audit.auditor == *who
+        && audit.status == AuditStatus::Pending
+    {
+        return true;
+    }
+    if let Some(bytes) = entry(StateKey::Dispute(record.order)).await
+        && let Ok(dispute) = codec::decode::<Dispute>(&bytes, 64 * 1024)
+        && dispute.status == DisputeStatus::Open
+        && dispute.arbiters.contains(who)
+    {
+        return true;
+    }
+    false
 }

@@ -1,0 +1,163 @@
+//! Adversary, end to end: a provider agent that forges its result under `audit = 1`. A real
+//! auditor agent, drawn by the beacon, fetches the job from it, re-executes it in wasmtime and
+//! disagrees; a real arbiter agent re-executes it too; the forger is slashed and the requestor
+//! refunded — and the exported receipt says so.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rigshare_client::Client;
+use rigshare_market::{Genesis, Params};
+use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_provider::agent::config::Behaviour;
+use rigshare_types::verification::{Settlement, Verdict};
+use rigshare_types::{Amount, Keypair, OrderId, StateKey, codec};
+
+const JOB: &str = r#"
+name = "audited"
+[runtime]
+kind = "wasm"
+module = "job.wasm"
+[resources]
+query = "gpu_count>=1"
+[limits]
+max_duration = "1m"
+max_price_per_gpu_hour = "0.50"
+[verification]
+replicas = 1
+audit = "1"
+[inputs]
+"in.txt" = "in.txt"
+"#;
+
+async fn rigshare(args: Vec<String>) -> (bool, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_rigshare"))
+            .args(&args)
+            .env_remove("RIGSHARE_NODE")
+            .env_remove("RIGSHARE_KEY")
+            .env_remove("RIGSHARE_CONFIG")
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (output.status.success(), text(&output.stdout), text(&output.stderr))
+    })
+    .await
+    .unwrap()
+}
+
+fn s(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| (*p).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
+    let dir = tempfile::tempdir().unwrap();
+    let requestor = Keypair::from_seed([1; 32]);
+    let provider_keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
+    let genesis = Genesis {
+        params: Params { chain_id: "rigshare-audit-test".into(), ..Params::default() },
+        balances: std::iter::once(&requestor)
+            .chain(&provider_keys)
+            .map(|k| (k.public(), Amount::units(1_000)))
+            .collect(),
+        time_ms: 0,
+    };
+    let net =
+        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    // miner-a, the cheapest, wins the job and forges its result.
+    let _agents = rigshare_cli::demo::start_providers_with(
+        net.url(),
+        &dir.path().join("providers"),
+        &provider_keys,
+        |_| {},
+        |name, config| {
+            if name == "miner-a" {
+                config.behaviour = Behaviour::ForgeResults;
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let forger = provider_keys[0].public();
+    let node = net.url().to_owned();
+    let client = Client::new(&node).unwrap();
+    let stake_before = client.provider(&forger).await.unwrap().provider.stake;
+    std::fs::write(
+        dir.path().join("job.wasm"),
+        wat::parse_str("(module (func (export \"_start\")))").unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("in.txt"), b"hello").unwrap();
+    std::fs::write(dir.path().join("job.toml"), JOB).unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, hex::encode([1u8; 32])).unwrap();
+    let manifest = dir.path().join("job.toml");
+    let (ok, _, err) = rigshare(s(&[
+        "--node",
+        &node,
+        "--key",
+        key_file.to_str().unwrap(),
+        "job",
+        "submit",
+        manifest.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let order = client.order(OrderId(1)).await.unwrap();
+    let lease = order.order.leases[0];
+    assert_eq!(order.leases[0].lease.provider, forger);
+    let balance_after_order = client.account(&requestor.public()).await.unwrap().account.balance;
+
+    // Audit, dispute, arbitration: wait for the settlement's verdict.
+    let start = Instant::now();
+    let settlement = loop {
+        let proof = client.proof(&StateKey::Settlement(lease)).await.unwrap();
+        let settlement: Option<Settlement> =
+            proof.value.map(|v| codec::decode(&v.0, 1024).unwrap());
+        if let Some(s) = settlement
+            && matches!(s.verdict, Verdict::Overturned | Verdict::Upheld | Verdict::Contested)
+        {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "no verdict: {settlement:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(settlement.verdict, Verdict::Overturned);
+    let lease_info = client.lease(lease).await.unwrap().lease;
+    assert_eq!(settlement.refunded, lease_info.paid);
+    let provider = client.provider(&forger).await.unwrap().provider;
+    assert_eq!(provider.stats.slashed, 1);
+    assert!(provider.stake < stake_before, "stake {} not slashed", provider.stake);
+    // The requestor got back what it paid the forger (and the unused escrow earlier).
+    let balance = client.account(&requestor.public()).await.unwrap().account.balance;
+    assert!(balance >= balance_after_order.checked_add(lease_info.paid).unwrap());
+    // The auditor and the arbiter, honest agents, each confirmed it by re-executing.
+    let order = client.order(OrderId(1)).await.unwrap().order;
+    assert_eq!(
+        order.status,
+        rigshare_types::records::OrderStatus::Failed(
+            rigshare_types::records::OrderFailure::WrongResults
+        )
+    );
+
+    // The exported receipt proves it to anyone with the network key.
+    let bundle = dir.path().join("receipt.json");
+    let (ok, _, err) = rigshare(s(&[
+        "--node",
+        &node,
+        "receipt",
+        "export",
+        &lease.to_string(),
+        "--out",
+        bundle.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let key = hex::encode(&client.status().await.unwrap().network_key.0);
+    let (ok, stdout, err) =
+        rigshare(s(&["receipt", "verify", bundle.to_str().unwrap(), "--network-key", &key])).await;
+    assert!(ok, "{err}");
+    assert!(stdout.contains("WRONG") && stdout.contains("refunded"), "{stdout}");
+}
