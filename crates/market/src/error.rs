@@ -227,6 +227,18 @@ pub enum ExecError {
     /// An arbiter voting twice.
     #[error("already voted in this dispute")]
     DuplicateVote,
+    /// The provider has no inventory group with this index.
+    #[error("no inventory group {0}")]
+    NoSuchGroup(u32),
+    /// A hardware challenge of the provider is already under way.
+    #[error("a hardware challenge is already under way")]
+    HardwareCheckPending,
+    /// The provider has no hardware challenge awaiting a verdict.
+    #[error("no hardware challenge of this provider awaits a verdict")]
+    NoHardwareCheck,
+    /// Only the assigned checker may report a hardware challenge.
+    #[error("only the assigned checker may report this hardware challenge")]
+    NotChecker,
     /// A party to the dispute (provider, requestor, claimant or arbiter) may not take this role.
     #[error("a party to the dispute of order {0} cannot do this")]
     DisputeParty(OrderId),

@@ -1,7 +1,7 @@
 //! What happened in a block, for subscribers (the node's event stream, the provider agent).
 
 use rigshare_types::records::{CloseReason, OrderStatus};
-use rigshare_types::verification::{DisputeCause, DisputeStatus};
+use rigshare_types::verification::{DisputeCause, DisputeStatus, HardwareCheckStatus};
 use rigshare_types::{AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey};
 
 /// One thing that happened while applying a block.
@@ -139,5 +139,22 @@ pub enum Event {
         provider: PublicKey,
         /// Amount taken.
         amount: Amount,
+    },
+    /// A hardware challenge's seed and checker were drawn.
+    HardwareCheckAssigned {
+        /// The provider challenged.
+        provider: PublicKey,
+        /// Who checks it.
+        checker: PublicKey,
+    },
+    /// A hardware challenge ended: passed (the group is now `challenged`), failed, or expired
+    /// (no checker could be drawn, or it did not report in time).
+    HardwareChecked {
+        /// The provider.
+        provider: PublicKey,
+        /// Its group.
+        group: u32,
+        /// How it ended.
+        status: HardwareCheckStatus,
     },
 }

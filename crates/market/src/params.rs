@@ -53,6 +53,11 @@ pub struct Params {
     /// Paid from the fee pool (as far as it holds) for each audit or arbitration vote that
     /// agrees with the outcome.
     pub verifier_reward: Amount,
+    /// Largest side of a hardware challenge's matrices (the size a group's memory calls for is
+    /// capped to it, so checkers can afford the check).
+    pub hardware_max_n: u32,
+    /// Blocks a hardware checker has to report.
+    pub hardware_check_blocks: u64,
 }
 
 impl Default for Params {
@@ -79,6 +84,8 @@ impl Default for Params {
             slash_ppm: 500_000,
             whistleblower_ppm: 500_000,
             verifier_reward: Amount::micro(1_000),
+            hardware_max_n: 2_048,
+            hardware_check_blocks: 100,
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rigshare_types::records::{Account, Globals, Lease, Order, Provider};
-use rigshare_types::verification::{Audit, Dispute, DisputeStatus, Settlement};
+use rigshare_types::verification::{Audit, Dispute, DisputeStatus, HardwareCheck, Settlement};
 use rigshare_types::{
     AccountId, Amount, Hash32, LeaseId, OrderId, PublicKey, SignedReceipt, StateKey, StateProof,
     codec, tx,
@@ -29,6 +29,7 @@ pub struct State {
     pub(crate) settlements: Table<LeaseId, Settlement>,
     pub(crate) audits: Table<LeaseId, Audit>,
     pub(crate) disputes: Table<OrderId, Dispute>,
+    pub(crate) hardware: Table<PublicKey, HardwareCheck>,
     pub(crate) index: Index,
     commitment: Commitment,
     root: Hash32,
@@ -55,6 +56,10 @@ pub(crate) struct Index {
     pub(crate) audit_deadlines: BTreeSet<(u64, LeaseId)>,
     /// Open disputes by deadline.
     pub(crate) dispute_deadlines: BTreeSet<(u64, OrderId)>,
+    /// Requested hardware challenges, by the height whose beacon draws them.
+    pub(crate) hardware_draws: BTreeSet<(u64, PublicKey)>,
+    /// Assigned hardware challenges by deadline.
+    pub(crate) hardware_deadlines: BTreeSet<(u64, PublicKey)>,
 }
 
 impl State {
@@ -94,6 +99,7 @@ impl State {
             settlements: Table::default(),
             audits: Table::default(),
             disputes: Table::default(),
+            hardware: Table::default(),
             index: Index::default(),
             commitment: Commitment::new(retained),
             root: Hash32::ZERO,
@@ -116,6 +122,7 @@ impl State {
         collect(&mut changes, &mut self.settlements, StateKey::Settlement);
         collect(&mut changes, &mut self.audits, StateKey::Audit);
         collect(&mut changes, &mut self.disputes, StateKey::Dispute);
+        collect(&mut changes, &mut self.hardware, StateKey::HardwareCheck);
         self.root = self
             .commitment
             .commit(self.globals.height, changes)
@@ -192,6 +199,11 @@ impl State {
     /// An order's dispute, if one opened.
     pub fn dispute(&self, order: OrderId) -> Option<&Dispute> {
         self.disputes.get(&order)
+    }
+
+    /// A provider's latest hardware challenge.
+    pub fn hardware_check(&self, provider: &PublicKey) -> Option<&HardwareCheck> {
+        self.hardware.get(provider)
     }
 
     /// All audits, by lease.
@@ -271,6 +283,7 @@ impl State {
         all(&mut changes, &self.settlements, StateKey::Settlement);
         all(&mut changes, &self.audits, StateKey::Audit);
         all(&mut changes, &self.disputes, StateKey::Dispute);
+        all(&mut changes, &self.hardware, StateKey::HardwareCheck);
         fresh.commit(0, changes)
     }
 }

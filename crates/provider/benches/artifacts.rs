@@ -1,8 +1,9 @@
 //! Artifact throughput over loopback: a 256 MiB input uploaded through
-//! `ArtifactClient::upload` and a 256 MiB output downloaded through
-//! `ArtifactClient::download_outputs`, each hashed with BLAKE3 on the way, against the agent's
-//! real `router` served by axum on `127.0.0.1:0`. The `raw::` functions measure what bounds
-//! them: BLAKE3 over memory, TCP over loopback, and writing plus syncing a file.
+//! `ArtifactClient::upload_as` (and `upload`, which hashes it first) and a 256 MiB output
+//! downloaded through `ArtifactClient::download_outputs`, each hashed with BLAKE3 on the way,
+//! against the agent's real `router` served by axum on `127.0.0.1:0`. The `raw::` functions
+//! measure what bounds them: BLAKE3 over memory, TCP over loopback, and writing plus syncing a
+//! file.
 //!
 //! Files live under `std::env::temp_dir()`. On the development VM that is `/tmp` on the root
 //! disk (ext4 on a virtio block device), not tmpfs, so uploads pay for the `fsync` the blob store
@@ -126,21 +127,36 @@ fn artifacts(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(8))
         .throughput(Throughput::Bytes(SIZE as u64));
 
-    group.bench_function("artifacts::upload/size=256MiB", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                // A stored blob is not uploaded again.
-                let _ = std::fs::remove_file(leases.blobs.path(&input.hash));
-                let body = data.clone();
-                let start = Instant::now();
-                tokio.block_on(client.upload(UPLOAD_LEASE, body)).unwrap();
-                total += start.elapsed();
-            }
-            assert!(leases.blobs.has(&input));
-            total
-        })
-    });
+    // `hash=known`: the requestor names the blob by the manifest's hash, as the CLI does;
+    // `hash=client`: it hashes the bytes first.
+    let data = bytes::Bytes::from(data);
+    for (name, known) in [
+        ("artifacts::upload/size=256MiB,hash=known", true),
+        ("artifacts::upload/size=256MiB,hash=client", false),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    // A stored blob is not uploaded again.
+                    let _ = std::fs::remove_file(leases.blobs.path(&input.hash));
+                    total += if known {
+                        let body = data.clone();
+                        let start = Instant::now();
+                        tokio.block_on(client.upload_as(UPLOAD_LEASE, input.hash, body)).unwrap();
+                        start.elapsed()
+                    } else {
+                        let body = data.to_vec();
+                        let start = Instant::now();
+                        tokio.block_on(client.upload(UPLOAD_LEASE, body)).unwrap();
+                        start.elapsed()
+                    };
+                }
+                assert!(leases.blobs.has(&input));
+                total
+            })
+        });
+    }
 
     group.bench_function("artifacts::download/size=256MiB", |b| {
         b.iter_custom(|iters| {

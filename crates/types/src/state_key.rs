@@ -31,6 +31,8 @@ pub enum StateKey {
     Audit(LeaseId),
     /// An order's dispute ([`crate::verification::Dispute`]).
     Dispute(OrderId),
+    /// A provider's latest hardware challenge ([`crate::verification::HardwareCheck`]).
+    HardwareCheck(PublicKey),
 }
 
 impl StateKey {
@@ -40,6 +42,7 @@ impl StateKey {
             StateKey::Globals => (0, &[]),
             StateKey::Account(pk) => (1, pk.as_bytes()),
             StateKey::Provider(pk) => (2, pk.as_bytes()),
+            StateKey::HardwareCheck(pk) => (9, pk.as_bytes()),
             StateKey::Order(id) => return tagged(3, &id.0.to_be_bytes()),
             StateKey::Lease(id) => return tagged(4, &id.0.to_be_bytes()),
             StateKey::Receipt(id) => return tagged(5, &id.0.to_be_bytes()),
@@ -53,7 +56,7 @@ impl StateKey {
 
 impl fmt::Display for StateKey {
     /// `globals`, `account:<hex>`, `provider:<hex>`, `order:<n>`, `lease:<n>`, `receipt:<n>`,
-    /// `settlement:<n>`, `audit:<n>`, `dispute:<n>`.
+    /// `settlement:<n>`, `audit:<n>`, `dispute:<n>`, `hardware:<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StateKey::Globals => f.write_str("globals"),
@@ -65,6 +68,7 @@ impl fmt::Display for StateKey {
             StateKey::Settlement(id) => write!(f, "settlement:{id}"),
             StateKey::Audit(id) => write!(f, "audit:{id}"),
             StateKey::Dispute(id) => write!(f, "dispute:{id}"),
+            StateKey::HardwareCheck(pk) => write!(f, "hardware:{pk}"),
         }
     }
 }
@@ -73,7 +77,7 @@ impl fmt::Display for StateKey {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid state key {0:?} (expected globals, account:<hex>, provider:<hex>, order:<n>, \
-     lease:<n>, receipt:<n>, settlement:<n>, audit:<n> or dispute:<n>)"
+     lease:<n>, receipt:<n>, settlement:<n>, audit:<n>, dispute:<n> or hardware:<hex>)"
 )]
 pub struct StateKeyParseError(pub String);
 
@@ -100,6 +104,7 @@ impl FromStr for StateKey {
             "settlement" => number(id).map(|n| StateKey::Settlement(LeaseId(n))),
             "audit" => number(id).map(|n| StateKey::Audit(LeaseId(n))),
             "dispute" => number(id).map(|n| StateKey::Dispute(OrderId(n))),
+            "hardware" => key(id).map(StateKey::HardwareCheck),
             _ => Err(bad()),
         }
     }
@@ -131,6 +136,7 @@ mod tests {
             StateKey::Settlement(LeaseId(1)),
             StateKey::Audit(LeaseId(1)),
             StateKey::Dispute(OrderId(1)),
+            StateKey::HardwareCheck(pk),
         ];
         let bytes: std::collections::BTreeSet<Vec<u8>> =
             keys.iter().map(StateKey::to_bytes).collect();

@@ -113,6 +113,22 @@ pub enum TxBody {
         /// The root the arbiter computed.
         output_root: Hash32,
     },
+    /// Ask for a hardware challenge of one of the sender's GPU groups.
+    RequestHardwareCheck {
+        /// The inventory group.
+        group: u32,
+        /// Claimed INT8 throughput, in tera-operations per second.
+        claimed_tops: u64,
+    },
+    /// The assigned checker's verdict on a provider's hardware challenge.
+    ReportHardwareCheck {
+        /// The provider challenged.
+        provider: PublicKey,
+        /// Whether the product was right and fast enough.
+        passed: bool,
+        /// The throughput measured, in operations per second.
+        measured_ops_per_s: u64,
+    },
 }
 
 /// What a requestor asks for.

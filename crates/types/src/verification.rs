@@ -195,3 +195,71 @@ impl Verdict {
         matches!(self, Verdict::Replicated | Verdict::Audited | Verdict::Upheld)
     }
 }
+
+/// A provider's hardware challenge: a beacon-seeded INT8 matrix product sized to one GPU
+/// group's claimed memory, checked by a beacon-chosen staked provider with Freivalds' algorithm
+/// (see `rigshare_verify::hardware`). Passing raises the group to
+/// [`crate::EvidenceTier::Challenged`]; it bounds memory and throughput, never the model name.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct HardwareCheck {
+    /// The provider challenged.
+    pub provider: PublicKey,
+    /// Its inventory group.
+    pub group: u32,
+    /// Claimed INT8 throughput, in tera-operations per second.
+    pub claimed_tops: u64,
+    /// The matrices' side.
+    pub n: u32,
+    /// The challenge seed (from the beacon of the block after the request; zero until drawn).
+    pub seed: Hash32,
+    /// Who runs the check (none until drawn).
+    pub checker: Option<PublicKey>,
+    /// Height of the request.
+    pub requested_height: u64,
+    /// Last height at which the checker may report.
+    pub deadline: u64,
+    /// Where it stands.
+    pub status: HardwareCheckStatus,
+}
+
+/// Where a hardware challenge stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HardwareCheckStatus {
+    /// Waiting for the next block's beacon to fix the seed and the checker.
+    Requested,
+    /// The checker is running it.
+    Assigned,
+    /// The product was right and fast enough.
+    Passed {
+        /// Throughput the checker measured, in operations per second.
+        measured_ops_per_s: u64,
+    },
+    /// Wrong, too small, or slower than claimed.
+    Failed {
+        /// Throughput the checker measured (0 if the product was wrong).
+        measured_ops_per_s: u64,
+    },
+    /// No checker could be drawn, or it did not report in time.
+    Expired,
+}
+
+/// Evidence for [`crate::EvidenceTier::Attested`]: reserved for NVIDIA confidential-computing
+/// attestation (a GPU attestation report and its certificate chain, checked against NVIDIA's
+/// root). No network accepts it yet; the slot keeps the encoding stable for when one does.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttestationEvidence {
+    /// An NVIDIA CC attestation report (SPDM measurements, signed by the GPU's device key)
+    /// and the device certificate chain.
+    NvidiaConfidentialComputing {
+        /// The attestation report, as the driver returns it.
+        report: Vec<u8>,
+        /// The device certificate chain, DER, leaf first.
+        certificate_chain: Vec<Vec<u8>>,
+    },
+}

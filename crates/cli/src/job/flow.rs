@@ -138,15 +138,16 @@ pub async fn deliver(
         // Only what the provider lacks: it may hold some blobs already (content-addressed).
         // The manifest comes first, since it names the rest.
         let mut missing = served(&artifacts, w).await?;
-        if missing.contains(&job.manifest.hash()) {
-            upload(&artifacts, w, job.manifest.encode()).await.with_context(context)?;
+        let manifest = job.manifest.hash();
+        if missing.contains(&manifest) {
+            upload(&artifacts, w, manifest, job.manifest.encode()).await.with_context(context)?;
             missing = served(&artifacts, w).await?;
         }
         for hash in missing {
             let bytes = job.blobs.get(&hash).ok_or_else(|| {
                 anyhow!("the provider asks for blob {hash}, which the manifest does not name")
             })?;
-            upload(&artifacts, w, bytes.clone()).await.with_context(context)?;
+            upload(&artifacts, w, hash, bytes.clone()).await.with_context(context)?;
         }
     }
     Ok(())
@@ -175,9 +176,15 @@ async fn served(
     }
 }
 
-/// Uploads one blob; a lease that started meanwhile (it had everything) is not an error.
-async fn upload(artifacts: &ArtifactClient, w: &Won, bytes: Vec<u8>) -> Result<(), ArtifactError> {
-    match artifacts.upload(w.lease.id, bytes).await {
+/// Uploads one blob, named by its known `hash`; a lease that started meanwhile (it had
+/// everything) is not an error.
+async fn upload(
+    artifacts: &ArtifactClient,
+    w: &Won,
+    hash: rigshare_types::Hash32,
+    bytes: Vec<u8>,
+) -> Result<(), ArtifactError> {
+    match artifacts.upload_as(w.lease.id, hash, bytes).await {
         Err(ArtifactError::Http { status: 409, code, .. }) if code == "inputs_closed" => Ok(()),
         other => other,
     }

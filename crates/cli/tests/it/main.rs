@@ -6,5 +6,6 @@
 mod audit;
 mod demo;
 mod errors;
+mod hardware;
 mod node;
 mod receipts;

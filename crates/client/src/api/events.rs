@@ -1,7 +1,7 @@
 //! Event stream bodies: market events, block summaries, lag notices.
 
 use rigshare_types::records::{CloseReason, OrderStatus};
-use rigshare_types::verification::{DisputeCause, DisputeStatus};
+use rigshare_types::verification::{DisputeCause, DisputeStatus, HardwareCheckStatus};
 use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -234,6 +234,26 @@ pub enum MarketEvent {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         amount: Amount,
     },
+    /// A hardware challenge's seed and checker were drawn.
+    HardwareCheckAssigned {
+        /// The provider challenged.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        provider: PublicKey,
+        /// The provider that checks it.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        checker: PublicKey,
+    },
+    /// A hardware challenge ended.
+    HardwareChecked {
+        /// The provider.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        provider: PublicKey,
+        /// Its inventory group.
+        group: u32,
+        /// `passed` (the group is now `challenged`), `failed` or `expired`.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        status: HardwareCheckStatus,
+    },
 }
 
 impl MarketEvent {
@@ -259,6 +279,8 @@ impl MarketEvent {
             MarketEvent::DisputeOpened { .. } => "dispute_opened",
             MarketEvent::DisputeClosed { .. } => "dispute_closed",
             MarketEvent::Slashed { .. } => "slashed",
+            MarketEvent::HardwareCheckAssigned { .. } => "hardware_check_assigned",
+            MarketEvent::HardwareChecked { .. } => "hardware_checked",
         }
     }
 }

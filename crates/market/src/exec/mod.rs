@@ -13,6 +13,7 @@ mod account;
 mod auction;
 mod audit;
 mod dispute;
+mod hardware;
 mod lease;
 mod money;
 pub mod order;
@@ -238,6 +239,12 @@ impl State {
             TxBody::Arbitrate { order, output_root } => {
                 self.arbitrate(sender, *order, *output_root, events)
             }
+            TxBody::RequestHardwareCheck { group, claimed_tops } => {
+                self.request_hardware_check(sender, *group, *claimed_tops)
+            }
+            TxBody::ReportHardwareCheck { provider, passed, measured_ops_per_s } => {
+                self.report_hardware_check(sender, provider, *passed, *measured_ops_per_s, events)
+            }
         }
     }
 
@@ -249,6 +256,8 @@ impl State {
         self.draw_audits(events);
         self.expire_audits(events);
         self.expire_disputes(events);
+        self.draw_hardware_checks(events);
+        self.expire_hardware_checks(events);
         self.release_unbonded(events);
     }
 }

@@ -186,5 +186,11 @@ pub(crate) fn market_event(event: &Market) -> MarketEvent {
         }
         Market::DisputeClosed { order, status } => MarketEvent::DisputeClosed { order, status },
         Market::Slashed { provider, amount } => MarketEvent::Slashed { provider, amount },
+        Market::HardwareCheckAssigned { provider, checker } => {
+            MarketEvent::HardwareCheckAssigned { provider, checker }
+        }
+        Market::HardwareChecked { provider, group, status } => {
+            MarketEvent::HardwareChecked { provider, group, status }
+        }
     }
 }

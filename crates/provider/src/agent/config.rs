@@ -19,6 +19,10 @@
 //!
 //! [gpus]
 //! allow = ["0", "GPU-5f1c…"]           # default: every GPU NVML reports
+//!
+//! [hardware]
+//! check = true                         # ask for a hardware challenge of each group (tier
+//! claimed_tops = 600                   #   `challenged`), claiming this INT8 throughput
 //! ```
 //!
 //! `docker = true` (top level) also runs Docker jobs, hardened, with the lease's GPUs.
@@ -66,6 +70,9 @@ pub struct ProviderConfig {
     /// Whether to run `docker` jobs through the local engine (wasm jobs always run).
     #[serde(default)]
     pub docker: bool,
+    /// Hardware challenges.
+    #[serde(default)]
+    pub hardware: Hardware,
     /// How the agent behaves; not settable from the file. Anything but
     /// [`Behaviour::Honest`] exists to test that the market catches it.
     #[serde(skip)]
@@ -110,6 +117,19 @@ impl Default for Bidding {
     fn default() -> Self {
         Bidding { max_concurrent_leases: default_max_leases(), min_duration_secs: 0 }
     }
+}
+
+/// Hardware challenges (the `challenged` evidence tier).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hardware {
+    /// Ask for a challenge of every group still `self-reported`, one after the other.
+    #[serde(default)]
+    pub check: bool,
+    /// The INT8 throughput claimed, in tera-operations per second; a challenge fails when the
+    /// checker measures less.
+    #[serde(default)]
+    pub claimed_tops: u64,
 }
 
 /// GPU selection.

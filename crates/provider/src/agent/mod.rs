@@ -95,6 +95,10 @@ pub(crate) struct Context {
     pub(crate) gpus: bool,
     /// Honest, or a test adversary.
     pub(crate) behaviour: config::Behaviour,
+    /// Whether and how to ask for hardware challenges.
+    pub(crate) hardware: config::Hardware,
+    /// Hardware challenges of this provider that expired without a verdict, retried a few times.
+    pub(crate) hardware_expiries: std::sync::atomic::AtomicU32,
     pub(crate) stop: watch::Receiver<bool>,
     /// Bids and lease tasks started while following the chain; joined at shutdown, so that
     /// nothing holds the lease store once [`Agent::shutdown`] returns.
@@ -138,7 +142,11 @@ impl Agent {
         };
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let app = crate::artifacts::router(leases.clone(), Some(Client::new(&config.node)?));
+        let chain = crate::artifacts::ChainView {
+            client: Client::new(&config.node)?,
+            provider: key.public(),
+        };
+        let app = crate::artifacts::router(leases.clone(), Some(chain));
         let mut server_stop = stop_rx.clone();
         tasks.spawn(async move {
             let shutdown = async move {
@@ -166,6 +174,8 @@ impl Agent {
             docker: config.docker,
             gpus,
             behaviour: config.behaviour,
+            hardware: config.hardware.clone(),
+            hardware_expiries: std::sync::atomic::AtomicU32::new(0),
             stop: stop_rx.clone(),
             children: std::sync::Mutex::default(),
         });
@@ -279,6 +289,7 @@ async fn register(
 /// Follows the node's events until stopped: bids on new orders, takes won leases.
 async fn follow(context: Arc<Context>, policy: BidPolicy, mut stop: watch::Receiver<bool>) {
     let client = context.wallet.client().clone();
+    let mut first = true;
     loop {
         let mut events = tokio::select! {
             () = stopped(&mut stop) => return,
@@ -291,6 +302,11 @@ async fn follow(context: Arc<Context>, policy: BidPolicy, mut stop: watch::Recei
                 }
             },
         };
+        if std::mem::take(&mut first) {
+            // Asked only once the outcome's event can be seen.
+            let task = context.clone();
+            context.spawn(async move { verify::request_hardware_check(&task, None).await });
+        }
         loop {
             let event = tokio::select! {
                 () = stopped(&mut stop) => return,
@@ -342,6 +358,15 @@ async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
         MarketEvent::DisputeOpened { order, arbiters, .. } if arbiters.contains(&me) => {
             info!(target: "provider::agent", %order, "drawn to arbitrate a dispute");
             context.spawn(verify::arbitrate(context.clone(), order));
+        }
+        MarketEvent::HardwareCheckAssigned { provider, checker } if checker == me => {
+            info!(target: "provider::agent", %provider, "drawn to check a provider's hardware");
+            context.spawn(verify::hardware(context.clone(), provider));
+        }
+        MarketEvent::HardwareChecked { provider, group, status } if provider == me => {
+            info!(target: "provider::agent", group, ?status, "hardware challenge ended");
+            let task = context.clone();
+            context.spawn(async move { verify::hardware_check_ended(&task, group, status).await });
         }
         _ => {}
     }

@@ -1,4 +1,4 @@
-//! Verifying other providers' results: when the beacon draws this provider to audit a lease or
+//! Verifying other providers: their results and their hardware. When the beacon draws this provider to audit a lease or
 //! to arbitrate a dispute, it fetches the job (manifest, module, inputs — each checked against
 //! its BLAKE3) from a provider that ran it, re-executes it in its own sandbox, and reports the
 //! output root it got. Wasm jobs are bit-reproducible, so an honest re-execution gives the
@@ -8,6 +8,10 @@
 //! assigned auditor and its dispute's arbiters read the job once the chain's certified state
 //! names them. A provider that refuses to serve its own job cannot be audited this way; the
 //! audit then expires (the requestor can still challenge, and replicas still compare).
+//!
+//! Hardware: when drawn to check a provider's hardware challenge, the agent asks it for the
+//! product of the beacon-seeded matrices, times the answer from the moment the assignment was
+//! seen, checks it with Freivalds' algorithm and reports whether it passed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +19,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rigshare_types::job::{JobManifest, JobRuntime, MAX_MANIFEST_BYTES};
 use rigshare_types::tx::TxBody;
-use rigshare_types::{Hash32, LeaseId, OrderId, PublicKey};
+use rigshare_types::verification::{HardwareCheck, HardwareCheckStatus};
+use rigshare_types::{EvidenceTier, Hash32, LeaseId, OrderId, PublicKey, StateKey, codec};
+use rigshare_verify::hardware::{
+    ChallengeError, ChallengeResponse, ChallengeSpec, EvaluationParams, evaluate,
+};
 use tracing::{info, warn};
 
 use super::Context;
@@ -172,4 +180,148 @@ async fn run(
     let run =
         run_job(manifest, module, dirs, Arc::new(DiscardLogs), &context.wasm, &docker).await?;
     Ok(run.output_root)
+}
+
+/// Latency the checker forgives a provider (network, certification lag) before it times the
+/// product; at small matrix sides it dominates, so throughput claims only bite at scale.
+const HARDWARE_LATENCY_ALLOWANCE: Duration = Duration::from_secs(2);
+/// How far below the claimed throughput a measurement may fall, in parts per million.
+const HARDWARE_TOLERANCE_PPM: u32 = 100_000;
+
+/// Checks `provider`'s hardware challenge: asks it for the product, times it, checks it with
+/// Freivalds' algorithm, and reports the verdict.
+pub(crate) async fn hardware(context: Arc<Context>, provider: PublicKey) {
+    let started = Instant::now();
+    let outcome = async {
+        let client = context.wallet.client();
+        let check = patiently_check(client, &provider).await?;
+        let info = client.provider(&provider).await.map_err(|e| e.to_string())?.provider;
+        let vram = info.inventory.get(check.group as usize).map_or(0, |g| g.gpu.vram_mib);
+        let spec = ChallengeSpec {
+            seed: check.seed,
+            n: check.n,
+            claimed_vram_mib: vram,
+            claimed_tops: check.claimed_tops,
+        };
+        let artifacts = ArtifactClient::new(&info.endpoint, context.wallet.key().clone())
+            .map_err(|e| e.to_string())?;
+        let answer = loop {
+            match artifacts.hardware_check(check.n).await {
+                Err(ArtifactError::Http { status: 403, .. })
+                    if started.elapsed() < FETCH_PATIENCE =>
+                {
+                    tokio::time::sleep(FETCH_RETRY).await;
+                }
+                other => break other,
+            }
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (passed, measured) = match answer {
+            Err(e) => {
+                warn!(target: "provider::verify", %provider, error = %e, "no product");
+                (false, 0)
+            }
+            Ok((commitment, product)) => {
+                let response = ChallengeResponse { commitment, elapsed_ms, product };
+                let params = EvaluationParams {
+                    rounds: 1,
+                    latency_allowance_ms: HARDWARE_LATENCY_ALLOWANCE.as_millis() as u64,
+                    tolerance_ppm: HARDWARE_TOLERANCE_PPM,
+                };
+                match tokio::task::spawn_blocking(move || evaluate(&spec, &response, &params))
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    Ok(verdict) => (true, verdict.measured_ops_per_s),
+                    Err(ChallengeError::ThroughputBelowClaim { measured_ops_per_s, .. }) => {
+                        (false, measured_ops_per_s)
+                    }
+                    Err(e) => {
+                        warn!(target: "provider::verify", %provider, error = %e, "challenge failed");
+                        (false, 0)
+                    }
+                }
+            }
+        };
+        let body = TxBody::ReportHardwareCheck { provider, passed, measured_ops_per_s: measured };
+        context.wallet.send_and_wait(body, TX_TIMEOUT).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((passed, measured))
+    };
+    match outcome.await {
+        Ok((passed, ops)) => {
+            info!(target: "provider::verify", %provider, passed, ops_per_s = ops, "hardware challenge reported")
+        }
+        Err(e) => {
+            warn!(target: "provider::verify", %provider, error = %e, "hardware challenge not completed")
+        }
+    }
+}
+
+/// The provider's assigned challenge, once the certified state shows it.
+async fn patiently_check(
+    client: &rigshare_client::Client,
+    provider: &PublicKey,
+) -> Result<HardwareCheck, String> {
+    let start = Instant::now();
+    loop {
+        let check = client
+            .proof(&StateKey::HardwareCheck(*provider))
+            .await
+            .ok()
+            .and_then(|p| p.value)
+            .and_then(|v| codec::decode::<HardwareCheck>(&v.0, 1024).ok())
+            .filter(|c| c.status == HardwareCheckStatus::Assigned);
+        if let Some(check) = check {
+            return Ok(check);
+        }
+        if start.elapsed() > FETCH_PATIENCE {
+            return Err("the challenge never showed as assigned".into());
+        }
+        tokio::time::sleep(FETCH_RETRY).await;
+    }
+}
+
+/// Most times an expired hardware challenge (its checker was not listening, or none could be
+/// drawn) is asked for again.
+const HARDWARE_RETRIES: u32 = 3;
+
+/// Moves on after this provider's challenge of `group` ended: to the next group, or — when it
+/// expired without a verdict — to the same group again, a few times.
+pub(crate) async fn hardware_check_ended(
+    context: &Context,
+    group: u32,
+    status: HardwareCheckStatus,
+) {
+    use std::sync::atomic::Ordering;
+    if status == HardwareCheckStatus::Expired {
+        let tries = context.hardware_expiries.fetch_add(1, Ordering::SeqCst);
+        if tries < HARDWARE_RETRIES {
+            request_hardware_check(context, group.checked_sub(1)).await;
+        }
+        return;
+    }
+    request_hardware_check(context, Some(group)).await;
+}
+
+/// Asks for a challenge of the first of this provider's groups after `after` that is still
+/// `self-reported` (all of them with `after = None`), if the configuration wants challenges.
+pub(crate) async fn request_hardware_check(context: &Context, after: Option<u32>) {
+    if !context.hardware.check {
+        return;
+    }
+    let client = context.wallet.client();
+    let me = context.wallet.account();
+    let Ok(info) = client.provider(&me).await else { return };
+    let next = info.provider.inventory.iter().enumerate().find(|(i, g)| {
+        after.is_none_or(|a| *i as u64 > u64::from(a)) && g.tier == EvidenceTier::SelfReported
+    });
+    let Some((group, _)) = next else { return };
+    let group = u32::try_from(group).unwrap_or(u32::MAX);
+    let body = TxBody::RequestHardwareCheck { group, claimed_tops: context.hardware.claimed_tops };
+    match context.wallet.send(body).await {
+        Ok(_) => info!(target: "provider::verify", group, "hardware challenge requested"),
+        Err(e) => {
+            warn!(target: "provider::verify", group, error = %e, "cannot request a hardware challenge")
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -12,8 +13,10 @@ use tokio::fs;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// Chunks a [`HashingWriter`] holds ahead of its thread (hyper yields up to about 400 KiB each).
+/// Chunks a [`HashingWriter`] holds ahead of each thread (hyper yields up to about 400 KiB each).
 const WRITE_QUEUE: usize = 8; // chunks
+/// Bytes a durable [`HashingWriter`] writes between asking for a sync.
+const SYNC_EVERY: u64 = 32 << 20; // bytes
 
 /// Why a blob was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +86,8 @@ impl BlobStore {
         }
         let tmp = self.dir.join("tmp").join(format!("{}.{}", expected.hash, std::process::id()));
         let result = async {
-            let mut writer = HashingWriter::new(fs::File::create(&tmp).await?.into_std().await);
+            let mut writer =
+                HashingWriter::durable(fs::File::create(&tmp).await?.into_std().await)?;
             let received = async {
                 let mut size = 0u64;
                 while let Some(chunk) = body.next().await {
@@ -106,8 +110,13 @@ impl BlobStore {
             if actual != expected.hash || size != expected.size {
                 return Err(BlobError::Mismatch { expected: expected.hash, actual, size });
             }
+            // Durable before it is acknowledged: the bytes, then the name they are renamed to.
             fs::File::from_std(file).sync_all().await?;
             fs::rename(&tmp, self.path(&expected.hash)).await?;
+            let dir = self.dir.clone();
+            tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+                .await
+                .map_err(io::Error::other)??;
             Ok(())
         }
         .await;
@@ -136,41 +145,95 @@ impl BlobStore {
     }
 }
 
-/// Writes a file and hashes its bytes on a blocking thread, taking the chunks as they arrive
-/// without copying them: the task receiving a body only receives, and the runtime's workers do
-/// not hash.
+/// Writes a file and hashes its bytes on two blocking threads, one writing and one hashing, both
+/// taking the chunks as they arrive without copying them: the task receiving a body only
+/// receives, the runtime's workers do not hash, and hashing does not wait on the disk.
 #[derive(Debug)]
 pub(crate) struct HashingWriter {
-    chunks: mpsc::Sender<Bytes>,
-    thread: JoinHandle<io::Result<(std::fs::File, Hash32)>>,
+    to_file: mpsc::Sender<Bytes>,
+    to_hasher: mpsc::Sender<Bytes>,
+    writer: JoinHandle<io::Result<std::fs::File>>,
+    hasher: JoinHandle<Hash32>,
+    syncer: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl HashingWriter {
     /// Writes to `file` from its current position.
-    pub(crate) fn new(mut file: std::fs::File) -> HashingWriter {
-        let (chunks, mut queue) = mpsc::channel::<Bytes>(WRITE_QUEUE);
-        let thread = tokio::task::spawn_blocking(move || {
-            let mut hasher = blake3::Hasher::new();
-            while let Some(chunk) = queue.blocking_recv() {
-                hasher.update(&chunk);
-                file.write_all(&chunk)?;
-            }
-            Ok((file, Hash32(*hasher.finalize().as_bytes())))
-        });
-        HashingWriter { chunks, thread }
+    pub(crate) fn new(file: std::fs::File) -> HashingWriter {
+        HashingWriter::spawn(file, None)
     }
 
-    /// Queues `chunk`; `false` if the thread stopped on an error, which
+    /// Writes to `file` from its current position while a third thread syncs it every
+    /// [`SYNC_EVERY`] bytes, so the disk works during the transfer and the sync that makes the
+    /// file durable at the end waits only for the last bytes.
+    pub(crate) fn durable(file: std::fs::File) -> io::Result<HashingWriter> {
+        HashingWriter::syncing(file, SYNC_EVERY)
+    }
+
+    fn syncing(file: std::fs::File, every: u64) -> io::Result<HashingWriter> {
+        let syncing = file.try_clone()?;
+        // One request waits at most: the sync it asks for covers every byte written before.
+        let (requests, pending) = std::sync::mpsc::sync_channel::<()>(1);
+        let syncer = tokio::task::spawn_blocking(move || {
+            while pending.recv().is_ok() {
+                syncing.sync_data()?;
+            }
+            Ok(())
+        });
+        let mut writer = HashingWriter::spawn(file, Some((requests, every)));
+        writer.syncer = Some(syncer);
+        Ok(writer)
+    }
+
+    /// Starts the writing and hashing threads; the writer asks for a sync through `syncs` every
+    /// so many bytes.
+    fn spawn(mut file: std::fs::File, syncs: Option<(SyncSender<()>, u64)>) -> HashingWriter {
+        let (to_file, mut file_queue) = mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let writer = tokio::task::spawn_blocking(move || {
+            let mut unsynced = 0u64;
+            while let Some(chunk) = file_queue.blocking_recv() {
+                file.write_all(&chunk)?;
+                unsynced = unsynced.saturating_add(chunk.len() as u64);
+                if let Some((requests, _)) = syncs.as_ref().filter(|(_, every)| unsynced >= *every)
+                {
+                    // Full: a sync is asked for already, and covers these bytes too.
+                    let _ = requests.try_send(());
+                    unsynced = 0;
+                }
+            }
+            Ok(file)
+        });
+        let (to_hasher, mut hash_queue) = mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut hasher = blake3::Hasher::new();
+            while let Some(chunk) = hash_queue.blocking_recv() {
+                hasher.update(&chunk);
+            }
+            Hash32(*hasher.finalize().as_bytes())
+        });
+        HashingWriter { to_file, to_hasher, writer, hasher, syncer: None }
+    }
+
+    /// Queues `chunk`; `false` if the writing thread stopped on an error, which
     /// [`HashingWriter::finish`] returns.
     pub(crate) async fn write(&mut self, chunk: Bytes) -> bool {
-        self.chunks.send(chunk).await.is_ok()
+        // The hashing thread only stops once its queue is closed.
+        self.to_hasher.send(chunk.clone()).await.is_ok() && self.to_file.send(chunk).await.is_ok()
     }
 
     /// Waits for every queued chunk to be written; returns the file and the BLAKE3 of all the
-    /// bytes written.
+    /// bytes written. A durable writer's bytes are written back in part, not yet synced.
     pub(crate) async fn finish(self) -> io::Result<(std::fs::File, Hash32)> {
-        drop(self.chunks);
-        self.thread.await.map_err(io::Error::other)?
+        let HashingWriter { to_file, to_hasher, writer, hasher, syncer } = self;
+        drop((to_file, to_hasher));
+        let file = writer.await.map_err(io::Error::other)?;
+        // The writer has dropped its requests, so the syncer ends after at most one more sync.
+        // Its errors are reported once per open file, so they must not be lost here.
+        if let Some(syncer) = syncer {
+            syncer.await.map_err(io::Error::other)??;
+        }
+        let hash = hasher.await.map_err(io::Error::other)?;
+        Ok((file?, hash))
     }
 }
 
@@ -190,6 +253,39 @@ mod tests {
         assert!(store.has(&blob));
         assert_eq!(store.read(&blob.hash).await?, b"hello");
         assert_eq!(std::fs::read_dir(dir.path().join("tmp"))?.count(), 0);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn stores_a_body_of_many_chunks() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = BlobStore::open(dir.path())?;
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let blob = BlobRef::of(&bytes);
+        let chunks: Vec<Result<Bytes, io::Error>> =
+            bytes.chunks(7_000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        store.put_stream(blob, futures::stream::iter(chunks)).await?;
+        assert_eq!(store.read(&blob.hash).await?, bytes);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn syncing_writer_writes_and_hashes_every_chunk() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("file");
+        // A sync asked for after every second chunk or so, some while one is running.
+        let mut writer = HashingWriter::syncing(std::fs::File::create(&path)?, 10)?;
+        let mut expected = Vec::new();
+        for i in 0..100u8 {
+            let chunk = vec![i; usize::from(i % 7) + 1];
+            expected.extend_from_slice(&chunk);
+            assert!(writer.write(Bytes::from(chunk)).await);
+        }
+        let (file, hash) = writer.finish().await?;
+        drop(file);
+        assert_eq!(hash, rigshare_types::hash::blake3(&expected));
+        assert_eq!(std::fs::read(&path)?, expected);
         Ok(())
     }
 }

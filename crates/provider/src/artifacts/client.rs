@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures::StreamExt;
 use reqwest::{Method, RequestBuilder, Response};
 use rigshare_types::{Hash32, Keypair, LeaseId};
@@ -72,11 +73,25 @@ impl ArtifactClient {
         request
     }
 
-    /// Uploads `bytes` as a blob of `lease` (the manifest, the module or an input).
+    /// Uploads `bytes` as a blob of `lease` (the manifest, the module or an input), hashing
+    /// them first to name the blob; [`ArtifactClient::upload_as`] spares that when the hash is
+    /// known.
     pub async fn upload(&self, lease: LeaseId, bytes: Vec<u8>) -> Result<(), ArtifactError> {
         let hash = rigshare_types::hash::blake3(&bytes);
+        self.upload_as(lease, hash, bytes).await
+    }
+
+    /// Uploads `bytes` as the blob `hash` of `lease`, for a caller that knows their BLAKE3 (the
+    /// manifest names every blob's). The agent hashes what arrives and refuses it unless it
+    /// matches `hash`.
+    pub async fn upload_as(
+        &self,
+        lease: LeaseId,
+        hash: Hash32,
+        bytes: impl Into<Bytes>,
+    ) -> Result<(), ArtifactError> {
         let path = format!("/v1/leases/{lease}/blobs/{hash}");
-        check(self.request(Method::PUT, &path).body(bytes).send().await?).await?;
+        check(self.request(Method::PUT, &path).body(bytes.into()).send().await?).await?;
         Ok(())
     }
 

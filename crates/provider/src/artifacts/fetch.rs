@@ -38,3 +38,27 @@ impl ArtifactClient {
         Ok(bytes)
     }
 }
+
+impl ArtifactClient {
+    /// Asks the provider for its hardware challenge's product (side `n`); returns its
+    /// commitment and the product, decoded within the size `n` allows.
+    pub async fn hardware_check(
+        &self,
+        n: u32,
+    ) -> Result<(Hash32, rigshare_verify::freivalds::Matrix<i32>), ArtifactError> {
+        let response =
+            check(self.request(Method::POST, "/v1/hardware-check").send().await?).await?;
+        let max = 64 + 4 * u64::from(n) * u64::from(n);
+        let mut body = response.bytes_stream();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if bytes.len() as u64 + chunk.len() as u64 > max {
+                return Err(ArtifactError::Invalid(format!("product larger than {max} bytes")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        rigshare_types::codec::decode(&bytes, max as usize)
+            .map_err(|e| ArtifactError::Invalid(format!("product does not decode: {e}")))
+    }
+}

@@ -19,4 +19,4 @@ mod fetch;
 mod server;
 
 pub use client::{ArtifactClient, ArtifactError};
-pub use server::router;
+pub use server::{ChainView, router};

@@ -9,12 +9,15 @@ use axum::body::Body;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use bytes::Bytes;
 use rigshare_client::Client;
 use rigshare_types::job::MAX_MANIFEST_BYTES;
-use rigshare_types::verification::{Audit, AuditStatus, Dispute, DisputeStatus};
+use rigshare_types::verification::{
+    Audit, AuditStatus, Dispute, DisputeStatus, HardwareCheck, HardwareCheckStatus,
+};
 use rigshare_types::{Hash32, LeaseId, PublicKey, StateKey, codec};
+use rigshare_verify::hardware::{ChallengeSpec, solve_on_cpu};
 
 use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing};
 use super::auth::{AuthError, RequestAuth, now_ms};
@@ -31,10 +34,19 @@ const READ_CHUNK: usize = 1 << 20; // bytes
 /// Chunks of an output file read ahead of the connection.
 const READ_AHEAD: usize = 4; // chunks
 
-/// The routes, over the agent's lease state. `chain` (the node) lets the lease's verifiers —
-/// its assigned auditor, the arbiters of its order's dispute — fetch its job; without it only
-/// the requestor may.
-pub fn router(leases: Arc<Leases>, chain: Option<Client>) -> Router {
+/// What the endpoint needs from the chain: the node, and whose endpoint this is.
+#[derive(Clone, Debug)]
+pub struct ChainView {
+    /// The node's API.
+    pub client: Client,
+    /// The provider this endpoint serves.
+    pub provider: PublicKey,
+}
+
+/// The routes, over the agent's lease state. With `chain`, the lease's verifiers — its assigned
+/// auditor, the arbiters of its order's dispute — may fetch its job, and the provider's
+/// hardware checker may run its challenge; without it only the requestor is served.
+pub fn router(leases: Arc<Leases>, chain: Option<ChainView>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/leases/{lease}", get(lease_view))
@@ -42,6 +54,7 @@ pub fn router(leases: Arc<Leases>, chain: Option<Client>) -> Router {
         .route("/v1/leases/{lease}/outputs", get(outputs))
         .route("/v1/leases/{lease}/outputs/{*path}", get(output_file))
         .route("/v1/leases/{lease}/logs", get(logs))
+        .route("/v1/hardware-check", post(hardware_check))
         .layer(Extension(chain))
         .with_state(leases)
 }
@@ -307,7 +320,7 @@ async fn logs(
 /// lease's verifiers, who re-execute the job.
 async fn job_blob(
     State(leases): State<Arc<Leases>>,
-    Extension(chain): Extension<Option<Client>>,
+    Extension(chain): Extension<Option<ChainView>>,
     Path((lease, hash)): Path<(u64, String)>,
     method: Method,
     uri: Uri,
@@ -326,7 +339,7 @@ async fn job_blob(
     })?;
     let allowed = signer == record.requestor
         || match &chain {
-            Some(chain) => is_verifier(chain, &record, &signer).await,
+            Some(chain) => is_verifier(&chain.client, &record, &signer).await,
             None => false,
         };
     if !allowed {
@@ -350,6 +363,45 @@ async fn job_blob(
         ));
     };
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], file_body(file)).into_response())
+}
+
+/// Runs this provider's hardware challenge for its assigned checker: the product of the
+/// beacon-seeded matrices, with its commitment (borsh: commitment, then the matrix).
+async fn hardware_check(
+    Extension(chain): Extension<Option<ChainView>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let signer: PublicKey = RequestAuth::verify(&headers, method.as_str(), uri.path(), now_ms())?;
+    let forbidden = |why: &str| Failure(StatusCode::FORBIDDEN, "forbidden", why.to_owned());
+    let Some(chain) = chain else { return Err(forbidden("this endpoint takes no challenges")) };
+    let check = chain
+        .client
+        .proof(&StateKey::HardwareCheck(chain.provider))
+        .await
+        .ok()
+        .and_then(|proof| proof.value)
+        .and_then(|value| codec::decode::<HardwareCheck>(&value.0, 1024).ok())
+        .filter(|c| c.status == HardwareCheckStatus::Assigned && c.checker == Some(signer))
+        .ok_or_else(|| {
+            forbidden(
+                "no hardware challenge assigned to you is certified yet (an assignment shows \
+                 here once its block is certified)",
+            )
+        })?;
+    let spec = ChallengeSpec {
+        seed: check.seed,
+        n: check.n,
+        claimed_vram_mib: 0,
+        claimed_tops: check.claimed_tops,
+    };
+    let solution = tokio::task::spawn_blocking(move || solve_on_cpu(&spec))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    let body = codec::encode(&(solution.commitment, solution.product));
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
 }
 
 /// Whether the chain's certified state names `who` the lease's pending auditor or an arbiter

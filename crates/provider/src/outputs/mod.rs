@@ -32,7 +32,7 @@
 mod merkle;
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use rigshare_types::Hash32;
@@ -49,6 +49,9 @@ pub const MAX_OUTPUT_BYTES: u64 = 64 << 30; // bytes (64 GiB)
 pub const MAX_PATH_BYTES: usize = 1024; // bytes
 /// Deepest directory nesting below the output directory.
 pub const MAX_DEPTH: usize = 32; // directory levels
+/// Bytes read from an output file at a time to hash it: few system calls, and enough for
+/// BLAKE3 to hash many of its 1 KiB chunks at once.
+const HASH_READ: usize = 1 << 20; // bytes
 
 /// Bounds on what an output directory may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,8 +187,9 @@ pub fn scan_outputs(dir: &Path, limits: &OutputLimits) -> Result<Vec<OutputFile>
 
     let mut budget = limits.max_total_bytes;
     let mut files = Vec::with_capacity(found.len());
+    let mut buf = vec![0; HASH_READ];
     for (path, host_path) in found {
-        let (size, content_hash) = hash_file(&host_path, budget, limits.max_total_bytes)?;
+        let (size, content_hash) = hash_file(&host_path, budget, limits.max_total_bytes, &mut buf)?;
         budget = budget.saturating_sub(size);
         files.push(OutputFile { path, size, content_hash });
     }
@@ -240,12 +244,28 @@ fn list_files(dir: &Path, limits: &OutputLimits) -> Result<Vec<(String, PathBuf)
     Ok(files)
 }
 
-/// Hashes one file, reading at most `budget` bytes (one more shows the budget is exceeded).
-fn hash_file(path: &Path, budget: u64, limit: u64) -> Result<(u64, Hash32), OutputError> {
+/// Hashes one file through `buf`, reading at most `budget` bytes (one more shows the budget is
+/// exceeded).
+fn hash_file(
+    path: &Path,
+    budget: u64,
+    limit: u64,
+    buf: &mut [u8],
+) -> Result<(u64, Hash32), OutputError> {
     let file = fs::File::open(path).map_err(|source| io_error(path, source))?;
     let mut reader = io::Read::take(file, budget.saturating_add(1));
     let mut hasher = blake3::Hasher::new();
-    let size = io::copy(&mut reader, &mut hasher).map_err(|source| io_error(path, source))?;
+    let mut size = 0u64;
+    loop {
+        let read = match reader.read(buf) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(source) => return Err(io_error(path, source)),
+        };
+        hasher.update(buf.get(..read).unwrap_or_default());
+        size = size.saturating_add(read as u64);
+    }
     if size > budget {
         return Err(OutputError::TooLarge { limit });
     }

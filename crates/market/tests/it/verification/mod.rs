@@ -4,6 +4,7 @@
 mod audit_catches_cheater;
 mod audit_statistics;
 mod false_challenge;
+mod hardware;
 mod replica_arbitration;
 mod rules;
 
