@@ -36,6 +36,10 @@ async fn final_check(client: &Client, provider: &PublicKey) -> HardwareCheck {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn honest_hardware_claims_pass_and_overclaims_fail() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("provider::verify=info,provider::agent=info")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
     let genesis = Genesis {

@@ -206,7 +206,7 @@ pub(crate) async fn hardware(context: Arc<Context>, provider: PublicKey) {
         let artifacts = ArtifactClient::new(&info.endpoint, context.wallet.key().clone())
             .map_err(|e| e.to_string())?;
         let answer = loop {
-            match artifacts.hardware_check(check.n).await {
+            match artifacts.hardware_check(&check.seed, check.n).await {
                 Err(ArtifactError::Http { status: 403, .. })
                     if started.elapsed() < FETCH_PATIENCE =>
                 {

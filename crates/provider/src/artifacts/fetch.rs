@@ -40,14 +40,16 @@ impl ArtifactClient {
 }
 
 impl ArtifactClient {
-    /// Asks the provider for its hardware challenge's product (side `n`); returns its
-    /// commitment and the product, decoded within the size `n` allows.
+    /// Asks the provider for the product of its hardware challenge with `seed` (side `n`);
+    /// returns its commitment and the product, decoded within the size `n` allows. Naming the
+    /// seed keeps a provider whose view of the chain lags from answering an older challenge.
     pub async fn hardware_check(
         &self,
+        seed: &Hash32,
         n: u32,
     ) -> Result<(Hash32, rigshare_verify::freivalds::Matrix<i32>), ArtifactError> {
-        let response =
-            check(self.request(Method::POST, "/v1/hardware-check").send().await?).await?;
+        let request = self.request(Method::POST, "/v1/hardware-check").query(&[("seed", seed)]);
+        let response = check(request.send().await?).await?;
         let max = 64 + 4 * u64::from(n) * u64::from(n);
         let mut body = response.bytes_stream();
         let mut bytes = Vec::new();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -365,10 +365,20 @@ async fn job_blob(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], file_body(file)).into_response())
 }
 
+/// The challenge a checker asks about.
+#[derive(serde::Deserialize)]
+struct ChallengeQuery {
+    /// Its seed, as the checker sees it on chain.
+    seed: Hash32,
+}
+
 /// Runs this provider's hardware challenge for its assigned checker: the product of the
-/// beacon-seeded matrices, with its commitment (borsh: commitment, then the matrix).
+/// beacon-seeded matrices, with its commitment (borsh: commitment, then the matrix). The
+/// checker names the seed; until this provider's view of the chain shows that challenge
+/// assigned to the signer, the answer is 403 (the checker retries).
 async fn hardware_check(
     Extension(chain): Extension<Option<ChainView>>,
+    Query(query): Query<ChallengeQuery>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -383,7 +393,11 @@ async fn hardware_check(
         .ok()
         .and_then(|proof| proof.value)
         .and_then(|value| codec::decode::<HardwareCheck>(&value.0, 1024).ok())
-        .filter(|c| c.status == HardwareCheckStatus::Assigned && c.checker == Some(signer))
+        .filter(|c| {
+            c.status == HardwareCheckStatus::Assigned
+                && c.checker == Some(signer)
+                && c.seed == query.seed
+        })
         .ok_or_else(|| {
             forbidden(
                 "no hardware challenge assigned to you is certified yet (an assignment shows \
