@@ -3,7 +3,6 @@
 //! disagrees; a real arbiter agent re-executes it too; the forger is slashed and the requestor
 //! refunded — and the exported receipt says so.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rigshare_client::Client;
@@ -12,6 +11,8 @@ use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::config::Behaviour;
 use rigshare_types::verification::{Settlement, Verdict};
 use rigshare_types::{Amount, Keypair, OrderId, StateKey, codec};
+
+use crate::support::{rigshare, s, write_job};
 
 const JOB: &str = r#"
 name = "audited"
@@ -29,27 +30,6 @@ audit = "1"
 [inputs]
 "in.txt" = "in.txt"
 "#;
-
-async fn rigshare(args: Vec<String>) -> (bool, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(env!("CARGO_BIN_EXE_rigshare"))
-            .args(&args)
-            .env_remove("RIGSHARE_NODE")
-            .env_remove("RIGSHARE_KEY")
-            .env_remove("RIGSHARE_CONFIG")
-            .env("HOME", std::env::temp_dir())
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (output.status.success(), text(&output.stdout), text(&output.stderr))
-    })
-    .await
-    .unwrap()
-}
-
-fn s(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| (*p).to_owned()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
@@ -84,16 +64,7 @@ async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
     let node = net.url().to_owned();
     let client = Client::new(&node).unwrap();
     let stake_before = client.provider(&forger).await.unwrap().provider.stake;
-    std::fs::write(
-        dir.path().join("job.wasm"),
-        wat::parse_str("(module (func (export \"_start\")))").unwrap(),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("in.txt"), b"hello").unwrap();
-    std::fs::write(dir.path().join("job.toml"), JOB).unwrap();
-    let key_file = dir.path().join("key");
-    std::fs::write(&key_file, hex::encode([1u8; 32])).unwrap();
-    let manifest = dir.path().join("job.toml");
+    let (manifest, key_file) = write_job(dir.path(), JOB);
     let (ok, _, err) = rigshare(s(&[
         "--node",
         &node,

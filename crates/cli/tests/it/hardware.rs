@@ -3,7 +3,6 @@
 //! earns its group the `challenged` tier (and `offers search 'tier>=challenged'` finds it); the
 //! agent claiming far more throughput than it has fails and stays `self-reported`.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rigshare_client::Client;
@@ -11,6 +10,8 @@ use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_types::verification::{HardwareCheck, HardwareCheckStatus};
 use rigshare_types::{Amount, EvidenceTier, Keypair, PublicKey, StateKey, codec};
+
+use crate::support::{rigshare, s};
 
 async fn final_check(client: &Client, provider: &PublicKey) -> HardwareCheck {
     let start = Instant::now();
@@ -95,17 +96,10 @@ async fn honest_hardware_claims_pass_and_overclaims_fail() {
 
     // Requestors can ask for challenged hardware only.
     let node = net.url().to_owned();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_rigshare"))
-            .args(["--node", &node, "offers", "search", "tier>=challenged", "--json"])
-            .env("HOME", std::env::temp_dir())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let offers: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (ok, stdout, err) =
+        rigshare(s(&["--node", &node, "offers", "search", "tier>=challenged", "--json"])).await;
+    assert!(ok, "{err}");
+    let offers: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let providers: Vec<String> = offers["offers"]
         .as_array()
         .unwrap()

@@ -9,3 +9,4 @@ mod errors;
 mod hardware;
 mod node;
 mod receipts;
+mod support;

@@ -3,7 +3,6 @@
 //! against another block are all rejected.
 
 use std::path::Path;
-use std::process::Command;
 
 use rigshare_client::Client;
 use rigshare_market::{Genesis, Params};
@@ -11,6 +10,8 @@ use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_types::verification::Verdict;
 use rigshare_types::{Amount, Hash32, Keypair, OrderId};
 use rigshare_verify::bundle::ReceiptBundle;
+
+use crate::support::{rigshare, s, write_job};
 
 const JOB: &str = r#"
 name = "receipts"
@@ -27,29 +28,6 @@ replicas = 2
 [inputs]
 "in.txt" = "in.txt"
 "#;
-
-/// Runs the binary; (success, stdout, stderr).
-async fn rigshare(args: Vec<String>) -> (bool, String, String) {
-    tokio::task::spawn_blocking(move || {
-        let output = Command::new(env!("CARGO_BIN_EXE_rigshare"))
-            .args(&args)
-            .env_remove("RIGSHARE_NODE")
-            .env_remove("RIGSHARE_KEY")
-            .env_remove("RIGSHARE_CONFIG")
-            .env_remove("RIGSHARE_NETWORK_KEY")
-            .env("HOME", std::env::temp_dir())
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (output.status.success(), text(&output.stdout), text(&output.stderr))
-    })
-    .await
-    .unwrap()
-}
-
-fn s(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| (*p).to_owned()).collect()
-}
 
 /// `receipt verify` on `text` written to `dir`; (success, stdout, stderr).
 async fn verify_text(dir: &Path, name: &str, text: &str, key: &str) -> (bool, String, String) {
@@ -92,18 +70,9 @@ async fn exported_receipts_verify_offline_and_tampering_is_caught() {
     .await
     .unwrap();
     let node = net.url().to_owned();
-    std::fs::write(
-        dir.path().join("job.wasm"),
-        wat::parse_str("(module (func (export \"_start\")))").unwrap(),
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("in.txt"), b"hello").unwrap();
-    std::fs::write(dir.path().join("job.toml"), JOB).unwrap();
-    let key_file = dir.path().join("key");
-    std::fs::write(&key_file, hex::encode([1u8; 32])).unwrap();
+    let (manifest, key_file) = write_job(dir.path(), JOB);
     let (node_s, key_s) = (node.as_str(), key_file.to_str().unwrap());
 
-    let manifest = dir.path().join("job.toml");
     let out = dir.path().join("results");
     let (ok, _, err) = rigshare(s(&[
         "--node",
