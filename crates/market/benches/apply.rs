@@ -285,7 +285,7 @@ impl Market {
         let executed = self.state.execute_block(&ctx, txs, signatures).unwrap();
         let executing = start.elapsed();
         let start = Instant::now();
-        let root = self.state.commit().unwrap();
+        let root = self.state.commit();
         let committing = start.elapsed();
         let outcome = BlockOutcome {
             results: executed.results,

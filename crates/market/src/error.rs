@@ -285,7 +285,4 @@ pub enum BlockError {
     /// The previous block's changes were not committed yet.
     #[error("the previous block is not committed")]
     Uncommitted,
-    /// The state tree could not be updated (a bug or exhausted memory, never bad input).
-    #[error("state commitment failed: {0}")]
-    Commitment(String),
 }

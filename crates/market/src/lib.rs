@@ -10,8 +10,8 @@
 //!
 //! ```text
 //!  block ──▶ admission ──▶ execution ──▶ end of block ─────────────────▶ commit
-//!            signature     transfer,     settle running leases           JMT over every
-//!            nonce, fee    provider,     expire unstarted leases         changed entry
+//!            signature     transfer,     settle running leases           sparse Merkle
+//!            nonce, fee    provider,     expire unstarted leases         tree: every changed entry
 //!                          order, bid,   close due auctions              ──▶ state root
 //!                          result, …     release unbonded stake
 //! ```

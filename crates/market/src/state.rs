@@ -105,30 +105,26 @@ impl State {
             root: Hash32::ZERO,
             uncommitted: false,
         };
-        state.commit().map_err(|e| GenesisError::Commitment(e.to_string()))?;
+        state.commit();
         Ok(state)
     }
 
     /// Writes every entry changed since the last commit into the tree at the current height and
-    /// returns the new state root: the second stage of [`State::apply_block_with`]. After an
-    /// error (a bug, never bad input) the state must be discarded.
-    pub fn commit(&mut self) -> Result<Hash32, crate::BlockError> {
-        let mut changes = vec![(StateKey::Globals.to_bytes(), Some(codec::encode(&self.globals)))];
-        collect(&mut changes, &mut self.accounts, StateKey::Account);
-        collect(&mut changes, &mut self.providers, StateKey::Provider);
-        collect(&mut changes, &mut self.orders, StateKey::Order);
-        collect(&mut changes, &mut self.leases, StateKey::Lease);
-        collect(&mut changes, &mut self.receipts, StateKey::Receipt);
-        collect(&mut changes, &mut self.settlements, StateKey::Settlement);
-        collect(&mut changes, &mut self.audits, StateKey::Audit);
-        collect(&mut changes, &mut self.disputes, StateKey::Dispute);
-        collect(&mut changes, &mut self.hardware, StateKey::HardwareCheck);
-        self.root = self
-            .commitment
-            .commit(self.globals.height, changes)
-            .map_err(crate::BlockError::Commitment)?;
+    /// returns the new state root: the second stage of [`State::apply_block_with`].
+    pub fn commit(&mut self) -> Hash32 {
+        let mut changes = Changes::new(&self.globals);
+        changes.collect(&mut self.accounts, StateKey::Account);
+        changes.collect(&mut self.providers, StateKey::Provider);
+        changes.collect(&mut self.orders, StateKey::Order);
+        changes.collect(&mut self.leases, StateKey::Lease);
+        changes.collect(&mut self.receipts, StateKey::Receipt);
+        changes.collect(&mut self.settlements, StateKey::Settlement);
+        changes.collect(&mut self.audits, StateKey::Audit);
+        changes.collect(&mut self.disputes, StateKey::Dispute);
+        changes.collect(&mut self.hardware, StateKey::HardwareCheck);
+        self.root = self.commitment.commit(self.globals.height, changes.rows);
         self.uncommitted = false;
-        Ok(self.root)
+        self.root
     }
 
     /// The network parameters.
@@ -243,7 +239,7 @@ impl State {
         key: &StateKey,
         height: u64,
     ) -> Result<(Option<Vec<u8>>, StateProof), ProveError> {
-        self.commitment.prove(&key.to_bytes(), height)
+        self.commitment.prove(&key.path(), height)
     }
 
     /// Money held anywhere: balances, escrow, stakes, unbonding stake, challenge bonds and the
@@ -272,41 +268,66 @@ impl State {
 
     /// Recomputes the root of the current state from scratch, ignoring the incremental tree.
     /// Used by tests to check that every change was committed.
-    pub fn recompute_root(&self) -> Result<Hash32, String> {
-        let mut fresh = Commitment::new(1);
-        let mut changes = vec![(StateKey::Globals.to_bytes(), Some(codec::encode(&self.globals)))];
-        all(&mut changes, &self.accounts, StateKey::Account);
-        all(&mut changes, &self.providers, StateKey::Provider);
-        all(&mut changes, &self.orders, StateKey::Order);
-        all(&mut changes, &self.leases, StateKey::Lease);
-        all(&mut changes, &self.receipts, StateKey::Receipt);
-        all(&mut changes, &self.settlements, StateKey::Settlement);
-        all(&mut changes, &self.audits, StateKey::Audit);
-        all(&mut changes, &self.disputes, StateKey::Dispute);
-        all(&mut changes, &self.hardware, StateKey::HardwareCheck);
-        fresh.commit(0, changes)
+    pub fn recompute_root(&self) -> Hash32 {
+        let mut changes = Changes::new(&self.globals);
+        changes.all(&self.accounts, StateKey::Account);
+        changes.all(&self.providers, StateKey::Provider);
+        changes.all(&self.orders, StateKey::Order);
+        changes.all(&self.leases, StateKey::Lease);
+        changes.all(&self.receipts, StateKey::Receipt);
+        changes.all(&self.settlements, StateKey::Settlement);
+        changes.all(&self.audits, StateKey::Audit);
+        changes.all(&self.disputes, StateKey::Dispute);
+        changes.all(&self.hardware, StateKey::HardwareCheck);
+        Commitment::new(1).commit(0, changes.rows)
     }
 }
 
-type Changes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
-
-fn collect<K: Ord + Copy, V: borsh::BorshSerialize>(
-    changes: &mut Changes,
-    table: &mut Table<K, V>,
-    key: fn(K) -> StateKey,
-) {
-    for (k, row) in table.take_dirty() {
-        changes.push((key(k).to_bytes(), row.map(codec::encode)));
-    }
+/// The `(key path, encoded row)` pairs a commit writes.
+struct Changes {
+    /// Key paths and encoded rows.
+    rows: Vec<(Hash32, Option<Vec<u8>>)>,
+    /// Reused encoding buffer: each row is then copied out at its exact size, instead of
+    /// growing (and reallocating) a fresh vector per row.
+    scratch: Vec<u8>,
 }
 
-fn all<K: Ord + Copy, V: borsh::BorshSerialize>(
-    changes: &mut Changes,
-    table: &Table<K, V>,
-    key: fn(K) -> StateKey,
-) {
-    for (k, row) in table.iter() {
-        changes.push((key(*k).to_bytes(), Some(codec::encode(row))));
+impl Changes {
+    /// Starts with the globals, which change in every block.
+    fn new(globals: &Globals) -> Changes {
+        let mut changes = Changes { rows: Vec::new(), scratch: Vec::new() };
+        changes.push(StateKey::Globals, Some(globals));
+        changes
+    }
+
+    /// Adds the rows of `table` changed since the last commit.
+    fn collect<K: Ord + Copy, V: borsh::BorshSerialize>(
+        &mut self,
+        table: &mut Table<K, V>,
+        key: fn(K) -> StateKey,
+    ) {
+        for (k, row) in table.take_dirty() {
+            self.push(key(k), row);
+        }
+    }
+
+    /// Adds every row of `table`.
+    fn all<K: Ord + Copy, V: borsh::BorshSerialize>(
+        &mut self,
+        table: &Table<K, V>,
+        key: fn(K) -> StateKey,
+    ) {
+        for (k, row) in table.iter() {
+            self.push(key(*k), Some(row));
+        }
+    }
+
+    fn push<V: borsh::BorshSerialize>(&mut self, key: StateKey, row: Option<&V>) {
+        let encoded = row.map(|row| {
+            codec::encode_into(row, &mut self.scratch);
+            self.scratch.clone()
+        });
+        self.rows.push((key.path(), encoded));
     }
 }
 
@@ -319,7 +340,4 @@ pub enum GenesisError {
     /// The balances sum past `u64::MAX`.
     #[error("genesis balances overflow")]
     SupplyOverflow,
-    /// The tree could not be built.
-    #[error("state commitment failed: {0}")]
-    Commitment(String),
 }

@@ -24,12 +24,19 @@ pub enum DecodeError {
 /// The canonical encoding of `value`.
 pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
+    encode_into(value, &mut out);
+    out
+}
+
+/// The canonical encoding of `value`, written over `out` (cleared first): reusing one buffer
+/// saves the reallocations of growing a fresh vector for each value.
+pub fn encode_into<T: BorshSerialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    out.clear();
     // Writing into a Vec cannot fail; borsh only errors on I/O and on lengths over u32::MAX,
     // which no bounded rigshare value reaches.
-    if value.serialize(&mut out).is_err() {
+    if value.serialize(out).is_err() {
         out.clear();
     }
-    out
 }
 
 /// Decodes exactly one `T` from `bytes`, which must be at most `max` bytes long.

@@ -1,12 +1,13 @@
 //! Keys of the market's committed state. A key's bytes are a one-byte table tag followed by the
-//! id; the state tree is keyed by `sha256(key bytes)`.
+//! id; the state tree places each key at [`crate::proof::key_path`] of its bytes.
 
 use std::fmt;
 use std::str::FromStr;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-use crate::{AccountId, LeaseId, OrderId, PublicKey};
+use crate::proof::key_path;
+use crate::{AccountId, Hash32, LeaseId, OrderId, PublicKey};
 
 /// One entry of the committed state.
 #[derive(
@@ -35,22 +36,35 @@ pub enum StateKey {
     HardwareCheck(PublicKey),
 }
 
+/// The longest key: a tag and a public key.
+const MAX_KEY_BYTES: usize = 33;
+
 impl StateKey {
     /// The key's bytes in the state tree.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.with_bytes(<[u8]>::to_vec)
+    }
+
+    /// Where the key sits in the state tree: [`key_path`] of its bytes.
+    pub fn path(&self) -> Hash32 {
+        self.with_bytes(key_path)
+    }
+
+    /// Calls `f` with the key's bytes, built on the stack.
+    fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> T {
         let (tag, id): (u8, &[u8]) = match self {
             StateKey::Globals => (0, &[]),
             StateKey::Account(pk) => (1, pk.as_bytes()),
             StateKey::Provider(pk) => (2, pk.as_bytes()),
             StateKey::HardwareCheck(pk) => (9, pk.as_bytes()),
-            StateKey::Order(id) => return tagged(3, &id.0.to_be_bytes()),
-            StateKey::Lease(id) => return tagged(4, &id.0.to_be_bytes()),
-            StateKey::Receipt(id) => return tagged(5, &id.0.to_be_bytes()),
-            StateKey::Settlement(id) => return tagged(6, &id.0.to_be_bytes()),
-            StateKey::Audit(id) => return tagged(7, &id.0.to_be_bytes()),
-            StateKey::Dispute(id) => return tagged(8, &id.0.to_be_bytes()),
+            StateKey::Order(id) => return tagged(3, &id.0.to_be_bytes(), f),
+            StateKey::Lease(id) => return tagged(4, &id.0.to_be_bytes(), f),
+            StateKey::Receipt(id) => return tagged(5, &id.0.to_be_bytes(), f),
+            StateKey::Settlement(id) => return tagged(6, &id.0.to_be_bytes(), f),
+            StateKey::Audit(id) => return tagged(7, &id.0.to_be_bytes(), f),
+            StateKey::Dispute(id) => return tagged(8, &id.0.to_be_bytes(), f),
         };
-        tagged(tag, id)
+        tagged(tag, id, f)
     }
 }
 
@@ -112,11 +126,15 @@ impl FromStr for StateKey {
 
 crate::serde_str::serde_via_str!(StateKey, "state key");
 
-fn tagged(tag: u8, id: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(1 + id.len());
-    bytes.push(tag);
-    bytes.extend_from_slice(id);
-    bytes
+fn tagged<T>(tag: u8, id: &[u8], f: impl FnOnce(&[u8]) -> T) -> T {
+    let mut bytes = [0u8; MAX_KEY_BYTES];
+    let len = 1 + id.len().min(MAX_KEY_BYTES - 1);
+    let (key, _) = bytes.split_at_mut(len);
+    if let Some((first, rest)) = key.split_first_mut() {
+        *first = tag;
+        rest.copy_from_slice(id.split_at(len - 1).0);
+    }
+    f(key)
 }
 
 #[cfg(test)]
@@ -144,5 +162,10 @@ mod tests {
         // Golden: changing these changes every state root.
         assert_eq!(StateKey::Lease(LeaseId(258)).to_bytes(), [4, 0, 0, 0, 0, 0, 0, 1, 2]);
         assert_eq!(StateKey::Globals.to_bytes(), [0]);
+        let account = StateKey::Account(PublicKey([7; 32]));
+        assert_eq!(account.to_bytes().len(), 33);
+        for key in [StateKey::Globals, account, StateKey::Lease(LeaseId(258))] {
+            assert_eq!(key.path(), key_path(&key.to_bytes()));
+        }
     }
 }

@@ -77,8 +77,7 @@ pub struct BlockOutcome {
 
 impl State {
     /// Applies a block: every transaction in order, then the end-of-block work, then commits.
-    /// A [`BlockError`] for the header leaves the state unchanged; after
-    /// [`BlockError::Commitment`] (a bug, never bad input) the state must be discarded.
+    /// A [`BlockError`] for the header leaves the state unchanged.
     pub fn apply_block(
         &mut self,
         ctx: &BlockContext,
@@ -96,7 +95,7 @@ impl State {
     ) -> Result<BlockOutcome, BlockError> {
         let Executed { results, events, tx_event_ends } =
             self.execute_block(ctx, txs, signatures)?;
-        let root = self.commit()?;
+        let root = self.commit();
         Ok(BlockOutcome { results, events, tx_event_ends, root })
     }
 

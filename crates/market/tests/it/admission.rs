@@ -187,7 +187,7 @@ fn execution_and_commitment_are_separate_stages() {
         net.state.execute_block(&next, &[], rigshare_market::Signatures::Verify),
         Err(BlockError::Uncommitted)
     );
-    let root = net.state.commit().unwrap();
+    let root = net.state.commit();
     assert_eq!(net.state.root_at(1), Some(root));
     net.check_invariants();
     assert!(net.state.execute_block(&next, &[], rigshare_market::Signatures::Verify).is_ok());

@@ -156,7 +156,7 @@ impl Net {
             "money conserved"
         );
         assert_eq!(
-            self.state.recompute_root().unwrap(),
+            self.state.recompute_root(),
             self.state.root(),
             "root covers every change"
         );

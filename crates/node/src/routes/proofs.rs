@@ -50,12 +50,9 @@ pub(crate) async fn prove(
     let state_root = chain
         .state_root(height)
         .ok_or_else(|| ApiError::Internal(format!("no state root for height {height}")))?;
-    let (value, proof) = chain.with_state(|s| s.prove(&key, height)).map_err(|e| match e {
-        ProveError::NotRetained { .. } => {
-            ApiError::NotFound(format!("state at height {height}: {e}"))
-        }
-        ProveError::Tree(_) => ApiError::Internal(e.to_string()),
-    })?;
+    let (value, proof) = chain
+        .with_state(|s| s.prove(&key, height))
+        .map_err(|e: ProveError| ApiError::NotFound(format!("state at height {height}: {e}")))?;
     // Never serve a proof that does not check out.
     proof
         .verify(&state_root, &key.to_bytes(), value.as_deref())
