@@ -425,6 +425,16 @@ fn bench_apply(c: &mut Criterion) {
                     .sum()
             });
         });
+        // The figures depend on the state's size (tree depth, cache misses), which grows as
+        // the benchmark runs: say how large it got.
+        let state = &market.state;
+        eprintln!(
+            "{name}: ended at height {} with {} accounts, {} orders, {} leases in the state",
+            state.height(),
+            state.accounts().count(),
+            state.orders().count(),
+            state.leases().count()
+        );
     }
 
     let mut market = Market::new(TRANSFERS_ONLY);

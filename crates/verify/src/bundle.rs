@@ -201,7 +201,8 @@ mod tests {
     use super::*;
 
     /// A real bundle exported from a devnet by `crates/cli/tests/it/receipts.rs` (rerun it with
-    /// `RIGSHARE_BUNDLE_FIXTURE=crates/verify/tests/data` to refresh), and that network's key.
+    /// `RIGSHARE_BUNDLE_FIXTURE=$PWD/crates/verify/tests/data` from the workspace root to
+    /// refresh), and that network's key.
     const BUNDLE: &str = include_str!("../tests/data/receipt.json");
     const KEY: &str = include_str!("../tests/data/network-key.hex");
 

@@ -116,7 +116,8 @@ async fn exported_receipts_verify_offline_and_tampering_is_caught() {
     let text = std::fs::read_to_string(&bundle_path).unwrap();
     println!("bundle: {} bytes of JSON", text.len());
     let bundle = ReceiptBundle::from_json(&text).unwrap();
-    // `RIGSHARE_BUNDLE_FIXTURE=<dir>` refreshes the verify crate's fixture (bench and tests).
+    // `RIGSHARE_BUNDLE_FIXTURE=<dir>` refreshes the verify crate's fixture (bench and tests); the
+    // test runs in `crates/cli`, so give an absolute path.
     if let Some(fixture) = std::env::var_os("RIGSHARE_BUNDLE_FIXTURE") {
         let fixture = Path::new(&fixture);
         std::fs::write(fixture.join("receipt.json"), &text).unwrap();

@@ -1,12 +1,14 @@
-//! The state commitment: a binary sparse Merkle tree over `sha256(key)`, one version per block
-//! height, with a bounded history of versions kept for proofs.
+//! The state commitment: a binary sparse Merkle tree with each key at its
+//! [`rigshare_types::proof::key_path`], one version per block height, with a bounded history of
+//! versions kept for proofs.
 //!
 //! The tree hashes as `rigshare_types::proof` defines, which is how the Jellyfish Merkle tree of
-//! the `jmt` crate hashes: its roots are jmt's roots and its proofs are the ones the light
-//! client's [`StateProof`] verifier checks. The tests hold it to jmt as the reference. It is our
-//! own structure because jmt cost about 28 µs per changed entry here (55 ms to commit a block of
-//! 1,000 transactions), far from the market's throughput target; this tree does one SHA-256 per
-//! node it writes, and its nodes sit in slabs instead of one allocation each (see [`tree`]).
+//! the `jmt` crate hashes: given the same paths its roots are jmt's roots, and its proofs are
+//! the ones the light client's [`StateProof`] verifier checks. The tests hold it to jmt as the
+//! reference. It is our own structure because jmt cost about 28 µs per changed entry here
+//! (55 ms to commit a block of 1,000 transactions), far from the market's throughput target;
+//! this tree does one SHA-256 per node it writes, and its nodes sit in slabs instead of one
+//! allocation each (see [`tree`]).
 //!
 //! Versions share every node they have in common. A commit writes only the paths to the keys
 //! that changed; the nodes it replaces are recycled once the oldest retained version is newer
@@ -66,18 +68,22 @@ impl Commitment {
     /// are [`rigshare_types::proof::key_path`]s of the keys. `version` is newer than every
     /// retained one, or equal to the newest to replace it. Then drops the versions that fall
     /// out of the retention window.
-    pub(crate) fn commit(&mut self, version: u64, changes: Vec<(Hash32, Option<Vec<u8>>)>) -> Hash32 {
+    pub(crate) fn commit(
+        &mut self,
+        version: u64,
+        changes: Vec<(Hash32, Option<Vec<u8>>)>,
+    ) -> Hash32 {
         let mut updates: Vec<Update> = changes
             .into_iter()
-            .map(|(key_hash, value)| Update { key_hash, value: value.map(Vec::into_boxed_slice) })
+            .map(|(path, value)| Update { path, value: value.map(Vec::into_boxed_slice) })
             .collect();
         // Stable sort (on the first 8 bytes, then the rest), then keep the last of each key's
         // updates.
         updates.sort_by(|a, b| {
-            prefix(&a.key_hash).cmp(&prefix(&b.key_hash)).then_with(|| a.key_hash.cmp(&b.key_hash))
+            prefix(&a.path).cmp(&prefix(&b.path)).then_with(|| a.path.cmp(&b.path))
         });
         updates.dedup_by(|later, earlier| {
-            let same = later.key_hash == earlier.key_hash;
+            let same = later.path == earlier.path;
             if same {
                 std::mem::swap(later, earlier);
             }
@@ -118,7 +124,6 @@ impl Commitment {
             let latest = self.versions.keys().next_back().copied().unwrap_or(0);
             return Err(ProveError::NotRetained { height: version, oldest, latest });
         };
-        let key_hash = *path;
         let mut siblings = Vec::new();
         let mut node = root.node;
         let leaf = loop {
@@ -127,7 +132,7 @@ impl Commitment {
                 Kind::Leaf(slot) => break Some(self.nodes.leaf(slot)),
                 Kind::Internal(slot) => {
                     let internal = self.nodes.internal(slot);
-                    let (next, sibling) = if key_bit(&key_hash, siblings.len()) {
+                    let (next, sibling) = if key_bit(path, siblings.len()) {
                         (&internal.right, &internal.left)
                     } else {
                         (&internal.left, &internal.right)
@@ -139,8 +144,8 @@ impl Commitment {
             }
         };
         siblings.reverse();
-        let value = leaf.filter(|l| l.key_hash == key_hash).map(|l| l.value.to_vec());
-        let leaf = leaf.map(|l| ProofLeaf { key_hash: l.key_hash, value_hash: l.value_hash });
+        let value = leaf.filter(|l| l.path == *path).map(|l| l.value.to_vec());
+        let leaf = leaf.map(|l| ProofLeaf { key_hash: l.path, value_hash: l.value_hash });
         Ok((value, StateProof { leaf, siblings }))
     }
 
@@ -330,7 +335,10 @@ mod tests {
     #[test]
     fn root_is_independent_of_history() {
         let mut a = Commitment::new(4);
-        a.commit_keys(0, vec![(b"x".to_vec(), Some(b"1".to_vec())), (b"y".to_vec(), Some(b"2".to_vec()))]);
+        a.commit_keys(
+            0,
+            vec![(b"x".to_vec(), Some(b"1".to_vec())), (b"y".to_vec(), Some(b"2".to_vec()))],
+        );
         let ra = a.commit_keys(1, vec![(b"x".to_vec(), Some(b"3".to_vec()))]);
         let mut b = Commitment::new(4);
         b.commit_keys(0, vec![(b"z".to_vec(), Some(b"9".to_vec()))]);

@@ -68,7 +68,7 @@ pub(super) struct Internal {
 /// The only entry in its subtree, wherever in the subtree its key lies.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Leaf {
-    pub(super) key_hash: Hash32,
+    pub(super) path: Hash32,
     pub(super) value_hash: Hash32,
     pub(super) value: Box<[u8]>,
 }
@@ -110,7 +110,7 @@ impl<T> Slab<T> {
 
 /// One key's change in a commit: its new value, or `None` to delete it.
 pub(super) struct Update {
-    pub(super) key_hash: Hash32,
+    pub(super) path: Hash32,
     pub(super) value: Option<Box<[u8]>>,
 }
 
@@ -165,8 +165,8 @@ impl Nodes {
             Kind::Leaf(slot) => {
                 // An update of the leaf's own key replaces (or deletes) it; otherwise the leaf
                 // stays, and moves down beside the new entries.
-                let key = self.leaves.get(slot).key_hash;
-                if updates.binary_search_by_key(&key, |u| u.key_hash).is_ok() {
+                let key = self.leaves.get(slot).path;
+                if updates.binary_search_by_key(&key, |u| u.path).is_ok() {
                     stale.push(node.node);
                     self.build(depth, updates, Child::EMPTY)
                 } else {
@@ -189,14 +189,13 @@ impl Nodes {
     fn build(&mut self, depth: usize, updates: &mut [Update], kept: Child) -> Child {
         let writes = updates.iter().filter(|u| u.value.is_some()).count();
         let kept_key = match kept.node.kind() {
-            Kind::Leaf(slot) => Some(self.leaves.get(slot).key_hash),
+            Kind::Leaf(slot) => Some(self.leaves.get(slot).path),
             Kind::Empty | Kind::Internal(_) => None,
         };
         match (writes, kept_key) {
             (0, _) => kept,
-            (1, None) => match updates.iter_mut().find_map(|u| Some((u.key_hash, u.value.take()?)))
-            {
-                Some((key_hash, value)) => self.new_leaf(key_hash, value),
+            (1, None) => match updates.iter_mut().find_map(|u| Some((u.path, u.value.take()?))) {
+                Some((path, value)) => self.new_leaf(path, value),
                 None => Child::EMPTY,
             },
             (_, kept_key) => {
@@ -211,10 +210,10 @@ impl Nodes {
         }
     }
 
-    fn new_leaf(&mut self, key_hash: Hash32, value: Box<[u8]>) -> Child {
+    fn new_leaf(&mut self, path: Hash32, value: Box<[u8]>) -> Child {
         let value_hash = hash::sha256(&value);
-        let hash = leaf_hash(&key_hash, &value_hash);
-        let slot = self.leaves.put(Leaf { key_hash, value_hash, value });
+        let hash = leaf_hash(&path, &value_hash);
+        let slot = self.leaves.put(Leaf { path, value_hash, value });
         Child { hash, node: Ref::leaf(slot) }
     }
 
@@ -236,6 +235,6 @@ impl Nodes {
 
 /// `updates` split by the key bit at `depth`: left (0) then right (1).
 fn split(updates: &mut [Update], depth: usize) -> (&mut [Update], &mut [Update]) {
-    let at = updates.partition_point(|u| !key_bit(&u.key_hash, depth));
+    let at = updates.partition_point(|u| !key_bit(&u.path, depth));
     updates.split_at_mut(at)
 }

@@ -155,11 +155,7 @@ impl Net {
             u128::from(self.state.globals().total_supply.0),
             "money conserved"
         );
-        assert_eq!(
-            self.state.recompute_root(),
-            self.state.root(),
-            "root covers every change"
-        );
+        assert_eq!(self.state.recompute_root(), self.state.root(), "root covers every change");
     }
 }
 
