@@ -8,11 +8,23 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use rand_core::CryptoRngCore;
 
-use crate::hash::{HexParseError, parse_hex_array};
+use crate::hash::{HexParseError, cmp_bytes32, parse_hex_array};
 
-/// An ed25519 public key; also the id of an account and of a provider.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+/// An ed25519 public key; also the id of an account and of a provider. Ordered as its bytes are.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, BorshSerialize, BorshDeserialize)]
 pub struct PublicKey(pub [u8; 32]);
+
+impl Ord for PublicKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        cmp_bytes32(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for PublicKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// An account is named by its public key.
 pub type AccountId = PublicKey;
