@@ -3,8 +3,9 @@
 //! Nodes live in two slabs (internal nodes, leaves) and are named by [`Ref`]s. They are never
 //! changed once written: a commit writes new nodes for the paths it changes and lists the nodes
 //! those replace as *stale*, and [`Nodes::release`] recycles stale nodes once no retained
-//! version reaches them. No reference counts, no per-node allocation: a node costs one slot
-//! write when made and one index push when recycled, and the tree stays compact in memory.
+//! version reaches them. No reference counts, no allocation per node (a leaf's value is its
+//! only one): a node costs one slot write when made and one index push when recycled, and the
+//! tree stays compact in memory. Slabs never shrink; freed slots are reused.
 //!
 //! An internal node holds both children's hashes beside their refs, so rewriting a path reads
 //! each node on it once and never visits the untouched siblings.
