@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 
 use crate::ClientError;
 use crate::api::{
-    AccountInfo, BlockInfo, ErrorBody, LeaseInfo, Offers, OffersParams, OrderInfo, ProofInfo,
-    ProofParams, ProviderInfo, ProvidersPage, ProvidersParams, ReceiptInfo, Status, TxAccepted,
-    TxStatus,
+    AccountInfo, Assignments, BlockInfo, ErrorBody, LeaseInfo, Offers, OffersParams, OrderInfo,
+    ProofInfo, ProofParams, ProviderInfo, ProvidersPage, ProvidersParams, ReceiptInfo, Status,
+    TxAccepted, TxStatus,
 };
 use crate::sse::{self, EventStream};
 
@@ -87,6 +87,12 @@ impl Client {
     /// A provider (`GET /v1/providers/{pk}`).
     pub async fn provider(&self, id: &PublicKey) -> Result<ProviderInfo, ClientError> {
         self.get(&format!("/v1/providers/{id}")).await
+    }
+
+    /// Verification work the market waits for from provider `id`
+    /// (`GET /v1/providers/{id}/assignments`).
+    pub async fn assignments(&self, id: &PublicKey) -> Result<Assignments, ClientError> {
+        self.get(&format!("/v1/providers/{id}/assignments")).await
     }
 
     /// Offers matching `query` in the offer query language (`GET /v1/offers?q=`).

@@ -202,6 +202,11 @@ impl State {
         self.hardware.get(provider)
     }
 
+    /// All hardware challenges (each provider's latest), by provider.
+    pub fn hardware_checks(&self) -> impl Iterator<Item = (&PublicKey, &HardwareCheck)> {
+        self.hardware.iter()
+    }
+
     /// All audits, by lease.
     pub fn audits(&self) -> impl Iterator<Item = (&LeaseId, &Audit)> {
         self.audits.iter()

@@ -92,6 +92,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::account))
         .routes(routes!(providers::list))
         .routes(routes!(providers::provider))
+        .routes(routes!(providers::assignments))
         .routes(routes!(offers::search))
         .routes(routes!(orders::order))
         .routes(routes!(leases::lease))
@@ -141,7 +142,9 @@ mod tests {
         let doc = serde_json::to_value(openapi()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 17, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert!(doc["paths"]["/v1/providers/{pk}/assignments"]["get"].is_object());
+        assert!(schemas_of(&doc).contains_key("Assignments"), "Assignments schema missing");
         assert!(doc["paths"]["/v1/txs/{id}"]["get"]["responses"]["200"].is_object());
         assert!(schemas_of(&doc).contains_key("TxStatus"), "TxStatus schema missing");
         let submit = &doc["paths"]["/v1/txs"]["post"];

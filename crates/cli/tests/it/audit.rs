@@ -9,7 +9,7 @@ use rigshare_client::Client;
 use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::config::Behaviour;
-use rigshare_types::verification::{Settlement, Verdict};
+use rigshare_types::verification::{Audit, AuditStatus, Settlement, Verdict};
 use rigshare_types::{Amount, Keypair, OrderId, StateKey, codec};
 
 use crate::support::{rigshare, s, write_job};
@@ -131,4 +131,77 @@ async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
         rigshare(s(&["receipt", "verify", bundle.to_str().unwrap(), "--network-key", &key])).await;
     assert!(ok, "{err}");
     assert!(stdout.contains("WRONG") && stdout.contains("refunded"), "{stdout}");
+}
+
+/// An agent that is down when the beacon draws it as auditor takes the audit up when it starts
+/// again: it learns of it from the node's list of open assignments, not from the event it
+/// missed, and reports before the deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_down_when_drawn_audits_once_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let requestor = Keypair::from_seed([1; 32]);
+    let (worker, auditor) = (Keypair::from_seed([20; 32]), Keypair::from_seed([21; 32]));
+    let genesis = Genesis {
+        params: Params { chain_id: "rigshare-audit-catch-up".into(), ..Params::default() },
+        balances: [&requestor, &worker, &auditor]
+            .iter()
+            .map(|k| (k.public(), Amount::units(1_000)))
+            .collect(),
+        time_ms: 0,
+    };
+    let net =
+        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let start = |keys: Keypair, place: &str| {
+        let place = dir.path().join(place);
+        let node = net.url().to_owned();
+        async move {
+            rigshare_cli::demo::start_providers_with(&node, &place, &[keys], |_| {}, |_, _| {})
+                .await
+                .unwrap()
+        }
+    };
+    let _worker = start(worker.clone(), "worker").await;
+    // The auditor registers (so the beacon can draw it), then its agent goes down.
+    for agent in start(auditor.clone(), "auditor").await {
+        agent.shutdown().await;
+    }
+
+    let node = net.url().to_owned();
+    let client = Client::new(&node).unwrap();
+    let (manifest, key_file) = write_job(dir.path(), JOB);
+    let (ok, _, err) = rigshare(s(&[
+        "--node",
+        &node,
+        "--key",
+        key_file.to_str().unwrap(),
+        "job",
+        "submit",
+        manifest.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+    let lease = client.order(OrderId(1)).await.unwrap().order.leases[0];
+
+    let audit = |wanted: fn(&Audit) -> bool| {
+        let client = client.clone();
+        async move {
+            let start = Instant::now();
+            loop {
+                let proof = client.proof(&StateKey::Audit(lease)).await.unwrap();
+                let audit: Option<Audit> = proof.value.map(|v| codec::decode(&v.0, 1024).unwrap());
+                if let Some(audit) = audit.filter(wanted) {
+                    return audit;
+                }
+                assert!(start.elapsed() < Duration::from_secs(90), "audit now: {audit:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // Drawn while down: the only staked provider not party to the order.
+    let drawn = audit(|_| true).await;
+    assert_eq!((drawn.auditor, drawn.status), (auditor.public(), AuditStatus::Pending));
+
+    let _auditor = start(auditor.clone(), "auditor").await;
+    let done = audit(|a| a.status != AuditStatus::Pending).await;
+    assert_eq!(done.status, AuditStatus::Passed, "{done:?}");
 }

@@ -36,6 +36,22 @@ pub struct ProviderInfo {
     pub reliability_ppm: u32,
 }
 
+/// Verification work the market waits for from one provider: what an agent that was offline
+/// when it was drawn still has to do (`GET /v1/providers/{pk}/assignments`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignments {
+    /// Leases it was drawn to audit, whose audit is still pending.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<u64>))]
+    pub audits: Vec<LeaseId>,
+    /// Orders whose open dispute it was drawn to arbitrate and has not voted on yet.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<u64>))]
+    pub disputes: Vec<OrderId>,
+    /// Providers whose assigned hardware challenge it was drawn to check, hex.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub hardware_checks: Vec<PublicKey>,
+}
+
 /// One page of providers, ordered by key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

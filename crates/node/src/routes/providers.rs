@@ -1,10 +1,12 @@
-//! `GET /v1/providers` and `GET /v1/providers/{pk}`: registered providers.
+//! `GET /v1/providers`, `GET /v1/providers/{pk}`: registered providers;
+//! `GET /v1/providers/{pk}/assignments`: the verification work one of them owes.
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{ErrorBody, ProviderInfo, ProvidersPage, ProvidersParams};
+use rigshare_client::api::{Assignments, ErrorBody, ProviderInfo, ProvidersPage, ProvidersParams};
 use rigshare_types::PublicKey;
 use rigshare_types::records::Provider;
+use rigshare_types::verification::{AuditStatus, DisputeStatus, HardwareCheckStatus};
 
 use crate::ApiError;
 use crate::extract::{Param, Params};
@@ -69,6 +71,48 @@ pub(crate) async fn provider(
         .with_state(|s| s.provider(&id).map(|provider| info(id, provider)))
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("provider {id}")))
+}
+
+/// Verification work the market waits for from one provider: pending audits it was drawn for,
+/// open disputes it arbitrates and has not voted on, assigned hardware challenges it checks.
+/// An agent asks on (re)connecting, so an assignment drawn while it was down is not missed.
+#[utoipa::path(
+    get,
+    path = "/v1/providers/{pk}/assignments",
+    tag = "market",
+    params(("pk" = String, Path, description = "The provider's public key, 64 hex characters")),
+    responses(
+        (status = 200, description = "Its open assignments (empty lists if none)", body = Assignments),
+        (status = 400, description = "bad_request: malformed key", body = ErrorBody),
+    )
+)]
+pub(crate) async fn assignments(
+    State(state): State<AppState>,
+    Param(id): Param<PublicKey>,
+) -> Json<Assignments> {
+    Json(state.chain.with_state(|s| {
+        Assignments {
+            audits: s
+                .audits()
+                .filter(|(_, a)| a.auditor == id && a.status == AuditStatus::Pending)
+                .map(|(lease, _)| *lease)
+                .collect(),
+            disputes: s
+                .disputes()
+                .filter(|(_, d)| {
+                    d.status == DisputeStatus::Open
+                        && d.arbiters.contains(&id)
+                        && !d.votes.iter().any(|(voter, _)| *voter == id)
+                })
+                .map(|(order, _)| *order)
+                .collect(),
+            hardware_checks: s
+                .hardware_checks()
+                .filter(|(_, c)| c.checker == Some(id) && c.status == HardwareCheckStatus::Assigned)
+                .map(|(provider, _)| *provider)
+                .collect(),
+        }
+    }))
 }
 
 fn info(id: PublicKey, provider: &Provider) -> ProviderInfo {

@@ -51,6 +51,9 @@ async fn offers_match_a_registered_provider() {
         vec![group("NODEIT-A", 4, 80, "1.5"), group("NODEIT-B", 2, 24, "0.5")],
     )
     .await;
+    // Nobody drew it for any verification work.
+    let open = client.assignments(&provider.public()).await.unwrap();
+    assert_eq!(open, rigshare_client::api::Assignments::default());
 
     let found = client.offers("gpu_model in [NODEIT-A, NODEIT-B] vram_gib>=40").await.unwrap();
     assert_eq!(found.query.to_string(), "gpu_model in [NODEIT-A,NODEIT-B] vram_gib>=40");

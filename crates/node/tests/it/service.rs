@@ -93,6 +93,7 @@ async fn openapi_lists_every_route() {
         ("/v1/accounts/{pk}", "get"),
         ("/v1/providers", "get"),
         ("/v1/providers/{pk}", "get"),
+        ("/v1/providers/{pk}/assignments", "get"),
         ("/v1/offers", "get"),
         ("/v1/orders/{id}", "get"),
         ("/v1/leases/{id}", "get"),
@@ -106,7 +107,7 @@ async fn openapi_lists_every_route() {
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
     }
-    assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 17, "{:?}", paths.keys().collect::<Vec<_>>());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["Offers"].is_object());
     // The document served equals the one the library builds.

@@ -19,6 +19,7 @@
 //! failed with the chain's reason. Leases won while the agent was down are not seen (the event
 //! stream starts at connection) — the chain closes them as not started.
 
+mod assignments;
 pub mod config;
 mod lease;
 pub mod policy;
@@ -38,6 +39,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
+use self::assignments::Work;
 use self::config::ProviderConfig;
 use self::policy::BidPolicy;
 use crate::inventory::{GpuProbe, ProbeError, offered_groups};
@@ -100,6 +102,8 @@ pub(crate) struct Context {
     /// Hardware challenges of this provider that expired without a verdict, retried a few times.
     pub(crate) hardware_expiries: std::sync::atomic::AtomicU32,
     pub(crate) stop: watch::Receiver<bool>,
+    /// Verification work in progress, so that each assignment runs once.
+    pub(crate) running: assignments::Running,
     /// Bids and lease tasks started while following the chain; joined at shutdown, so that
     /// nothing holds the lease store once [`Agent::shutdown`] returns.
     pub(crate) children: std::sync::Mutex<JoinSet<()>>,
@@ -177,6 +181,7 @@ impl Agent {
             hardware: config.hardware.clone(),
             hardware_expiries: std::sync::atomic::AtomicU32::new(0),
             stop: stop_rx.clone(),
+            running: assignments::Running::default(),
             children: std::sync::Mutex::default(),
         });
         for record in leases.store.all()? {
@@ -307,6 +312,9 @@ async fn follow(context: Arc<Context>, policy: BidPolicy, mut stop: watch::Recei
             let task = context.clone();
             context.spawn(async move { verify::request_hardware_check(&task, None).await });
         }
+        // Subscribed first, so what is drawn from now on arrives as events; what was drawn
+        // before (while this agent was down or disconnected) is listed by the node.
+        context.spawn(assignments::catch_up(context.clone()));
         loop {
             let event = tokio::select! {
                 () = stopped(&mut stop) => return,
@@ -318,6 +326,7 @@ async fn follow(context: Arc<Context>, policy: BidPolicy, mut stop: watch::Recei
                 }
                 Some(Ok(StreamEvent::Lagged(lagged))) => {
                     warn!(target: "provider::agent", ?lagged, "event stream lagged: some events were missed");
+                    context.spawn(assignments::catch_up(context.clone()));
                 }
                 Some(Ok(StreamEvent::Block(_))) => {}
                 Some(Err(e)) => {
@@ -353,15 +362,15 @@ async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
         }
         MarketEvent::AuditAssigned { lease, auditor } if auditor == me => {
             info!(target: "provider::agent", %lease, "drawn to audit a lease");
-            context.spawn(verify::audit(context.clone(), lease));
+            assignments::start(context, Work::Audit(lease));
         }
         MarketEvent::DisputeOpened { order, arbiters, .. } if arbiters.contains(&me) => {
             info!(target: "provider::agent", %order, "drawn to arbitrate a dispute");
-            context.spawn(verify::arbitrate(context.clone(), order));
+            assignments::start(context, Work::Arbitrate(order));
         }
         MarketEvent::HardwareCheckAssigned { provider, checker } if checker == me => {
             info!(target: "provider::agent", %provider, "drawn to check a provider's hardware");
-            context.spawn(verify::hardware(context.clone(), provider));
+            assignments::start(context, Work::CheckHardware(provider));
         }
         MarketEvent::HardwareChecked { provider, group, status } if provider == me => {
             info!(target: "provider::agent", group, ?status, "hardware challenge ended");
