@@ -31,6 +31,22 @@ audit = "1"
 "in.txt" = "in.txt"
 "#;
 
+/// Submits [`JOB`] as the requestor whose key `write_job` writes, through the CLI.
+async fn submit_audited_job(node: &str, dir: &std::path::Path) {
+    let (manifest, key_file) = write_job(dir, JOB);
+    let (ok, _, err) = rigshare(s(&[
+        "--node",
+        node,
+        "--key",
+        key_file.to_str().unwrap(),
+        "job",
+        "submit",
+        manifest.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(ok, "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
     let dir = tempfile::tempdir().unwrap();
@@ -64,18 +80,7 @@ async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
     let node = net.url().to_owned();
     let client = Client::new(&node).unwrap();
     let stake_before = client.provider(&forger).await.unwrap().provider.stake;
-    let (manifest, key_file) = write_job(dir.path(), JOB);
-    let (ok, _, err) = rigshare(s(&[
-        "--node",
-        &node,
-        "--key",
-        key_file.to_str().unwrap(),
-        "job",
-        "submit",
-        manifest.to_str().unwrap(),
-    ]))
-    .await;
-    assert!(ok, "{err}");
+    submit_audited_job(&node, dir.path()).await;
     let order = client.order(OrderId(1)).await.unwrap();
     let lease = order.order.leases[0];
     assert_eq!(order.leases[0].lease.provider, forger);
@@ -168,18 +173,7 @@ async fn an_auditor_down_when_drawn_audits_once_it_is_back() {
 
     let node = net.url().to_owned();
     let client = Client::new(&node).unwrap();
-    let (manifest, key_file) = write_job(dir.path(), JOB);
-    let (ok, _, err) = rigshare(s(&[
-        "--node",
-        &node,
-        "--key",
-        key_file.to_str().unwrap(),
-        "job",
-        "submit",
-        manifest.to_str().unwrap(),
-    ]))
-    .await;
-    assert!(ok, "{err}");
+    submit_audited_job(&node, dir.path()).await;
     let lease = client.order(OrderId(1)).await.unwrap().order.leases[0];
 
     let audit = |wanted: fn(&Audit) -> bool| {
