@@ -6,13 +6,12 @@
 use std::time::{Duration, Instant};
 
 use rigshare_client::Client;
-use rigshare_market::{Genesis, Params};
-use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_market::Params;
 use rigshare_provider::agent::config::Behaviour;
 use rigshare_types::verification::{Audit, AuditStatus, Settlement, Verdict};
-use rigshare_types::{Amount, Keypair, OrderId, StateKey, codec};
+use rigshare_types::{Keypair, OrderId, StateKey, codec};
 
-use crate::support::{rigshare, s, write_job};
+use crate::support::{devnet, rigshare, s, write_job};
 
 const JOB: &str = r#"
 name = "audited"
@@ -52,16 +51,9 @@ async fn a_forging_provider_is_audited_slashed_and_the_requestor_refunded() {
     let dir = tempfile::tempdir().unwrap();
     let requestor = Keypair::from_seed([1; 32]);
     let provider_keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
-    let genesis = Genesis {
-        params: Params { chain_id: "rigshare-audit-test".into(), ..Params::default() },
-        balances: std::iter::once(&requestor)
-            .chain(&provider_keys)
-            .map(|k| (k.public(), Amount::units(1_000)))
-            .collect(),
-        time_ms: 0,
-    };
-    let net =
-        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let params = Params { chain_id: "rigshare-audit-test".into(), ..Params::default() };
+    let funded: Vec<&Keypair> = std::iter::once(&requestor).chain(&provider_keys).collect();
+    let net = devnet(dir.path(), params, &funded).await;
     // miner-a, the cheapest, wins the job and forges its result.
     let _agents = rigshare_cli::demo::start_providers_with(
         net.url(),
@@ -146,16 +138,8 @@ async fn an_auditor_down_when_drawn_audits_once_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
     let requestor = Keypair::from_seed([1; 32]);
     let (worker, auditor) = (Keypair::from_seed([20; 32]), Keypair::from_seed([21; 32]));
-    let genesis = Genesis {
-        params: Params { chain_id: "rigshare-audit-catch-up".into(), ..Params::default() },
-        balances: [&requestor, &worker, &auditor]
-            .iter()
-            .map(|k| (k.public(), Amount::units(1_000)))
-            .collect(),
-        time_ms: 0,
-    };
-    let net =
-        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let params = Params { chain_id: "rigshare-audit-catch-up".into(), ..Params::default() };
+    let net = devnet(dir.path(), params, &[&requestor, &worker, &auditor]).await;
     let start = |keys: Keypair, place: &str| {
         let place = dir.path().join(place);
         let node = net.url().to_owned();

@@ -6,12 +6,11 @@
 use std::time::{Duration, Instant};
 
 use rigshare_client::Client;
-use rigshare_market::{Genesis, Params};
-use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_market::Params;
 use rigshare_types::verification::{HardwareCheck, HardwareCheckStatus};
-use rigshare_types::{Amount, EvidenceTier, Keypair, PublicKey, StateKey, codec};
+use rigshare_types::{EvidenceTier, Keypair, PublicKey, StateKey, codec};
 
-use crate::support::{rigshare, s};
+use crate::support::{devnet, rigshare, s};
 
 async fn final_check(client: &Client, provider: &PublicKey) -> HardwareCheck {
     let start = Instant::now();
@@ -43,21 +42,16 @@ async fn honest_hardware_claims_pass_and_overclaims_fail() {
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
-    let genesis = Genesis {
-        params: Params {
-            chain_id: "rigshare-hardware-test".into(),
-            // Small enough for a CPU test rig.
-            hardware_max_n: 128,
-            // Long enough for a loaded CI box; a checker that was not listening yet lets the
-            // challenge expire, and the agent asks again.
-            hardware_check_blocks: 150,
-            ..Params::default()
-        },
-        balances: keys.iter().map(|k| (k.public(), Amount::units(1_000))).collect(),
-        time_ms: 0,
+    let params = Params {
+        chain_id: "rigshare-hardware-test".into(),
+        // Small enough for a CPU test rig.
+        hardware_max_n: 128,
+        // Long enough for a loaded CI box; a checker that was not listening yet lets the
+        // challenge expire, and the agent asks again.
+        hardware_check_blocks: 150,
+        ..Params::default()
     };
-    let net =
-        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let net = devnet(dir.path(), params, &keys.iter().collect::<Vec<_>>()).await;
     let _agents = rigshare_cli::demo::start_providers_with(
         net.url(),
         &dir.path().join("providers"),

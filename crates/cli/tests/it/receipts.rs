@@ -5,13 +5,12 @@
 use std::path::Path;
 
 use rigshare_client::Client;
-use rigshare_market::{Genesis, Params};
-use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_market::Params;
 use rigshare_types::verification::Verdict;
 use rigshare_types::{Amount, Hash32, Keypair, OrderId};
 use rigshare_verify::bundle::ReceiptBundle;
 
-use crate::support::{rigshare, s, write_job};
+use crate::support::{devnet, rigshare, s, write_job};
 
 const JOB: &str = r#"
 name = "receipts"
@@ -51,16 +50,9 @@ async fn exported_receipts_verify_offline_and_tampering_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let requestor = Keypair::from_seed([1; 32]);
     let provider_keys: Vec<Keypair> = (10..13u8).map(|i| Keypair::from_seed([i; 32])).collect();
-    let genesis = Genesis {
-        params: Params { chain_id: "rigshare-receipts-test".into(), ..Params::default() },
-        balances: std::iter::once(&requestor)
-            .chain(&provider_keys)
-            .map(|k| (k.public(), Amount::units(1_000)))
-            .collect(),
-        time_ms: 0,
-    };
-    let net =
-        Devnet::start(DevnetConfig::single(dir.path().join("chain"), genesis, 9)).await.unwrap();
+    let params = Params { chain_id: "rigshare-receipts-test".into(), ..Params::default() };
+    let funded: Vec<&Keypair> = std::iter::once(&requestor).chain(&provider_keys).collect();
+    let net = devnet(dir.path(), params, &funded).await;
     let _agents = rigshare_cli::demo::start_providers(
         net.url(),
         &dir.path().join("providers"),

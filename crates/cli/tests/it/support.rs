@@ -1,7 +1,19 @@
-//! What the binary's end-to-end tests share: running `rigshare`, and laying out a small job.
+//! What the binary's end-to-end tests share: a funded devnet, running `rigshare`, and laying
+//! out a small job.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use rigshare_market::{Genesis, Params};
+use rigshare_node::{Devnet, DevnetConfig};
+use rigshare_types::{Amount, Keypair};
+
+/// A one-validator devnet under `dir/chain` whose genesis gives each of `funded` 1,000 units.
+pub async fn devnet(dir: &Path, params: Params, funded: &[&Keypair]) -> Devnet {
+    let balances = funded.iter().map(|k| (k.public(), Amount::units(1_000))).collect();
+    let genesis = Genesis { params, balances, time_ms: 0 };
+    Devnet::start(DevnetConfig::single(dir.join("chain"), genesis, 9)).await.unwrap()
+}
 
 /// Runs the binary with a clean environment; (success, stdout, stderr).
 pub async fn rigshare(args: Vec<String>) -> (bool, String, String) {

@@ -77,11 +77,8 @@ impl Commitment {
             .into_iter()
             .map(|(path, value)| Update { path, value: value.map(Vec::into_boxed_slice) })
             .collect();
-        // Stable sort (on the first 8 bytes, then the rest), then keep the last of each key's
-        // updates.
-        updates.sort_by(|a, b| {
-            prefix(&a.path).cmp(&prefix(&b.path)).then_with(|| a.path.cmp(&b.path))
-        });
+        // Stable sort, then keep the last of each key's updates.
+        updates.sort_by_key(|update| update.path);
         updates.dedup_by(|later, earlier| {
             let same = later.path == earlier.path;
             if same {
@@ -154,13 +151,6 @@ impl Commitment {
     fn occupancy(&self) -> (usize, usize) {
         self.nodes.occupancy()
     }
-}
-
-/// The first 8 bytes of a path, as a number that orders like them.
-fn prefix(path: &Hash32) -> u64 {
-    let mut first = [0u8; 8];
-    first.copy_from_slice(path.0.split_at(8).0);
-    u64::from_be_bytes(first)
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub(super) struct Internal {
 }
 
 /// The only entry in its subtree, wherever in the subtree its key lies.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Leaf {
     pub(super) path: Hash32,
     pub(super) value_hash: Hash32,
