@@ -68,12 +68,9 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         init_tracing();
         let global = self.global;
-        let result = match self.command {
-            Command::Node(args) => crate::node::run(args),
-            command => match tokio::runtime::Runtime::new() {
-                Ok(runtime) => runtime.block_on(dispatch(command, &global)),
-                Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),
-            },
+        let result = match tokio::runtime::Runtime::new() {
+            Ok(runtime) => runtime.block_on(dispatch(self.command, &global)),
+            Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
@@ -89,7 +86,7 @@ async fn dispatch(command: Command, global: &Global) -> anyhow::Result<()> {
     match command {
         Command::Demo { data_dir } => crate::demo::run_cli(data_dir).await,
         Command::Devnet(args) => crate::devnet::run(args).await,
-        Command::Node(_) => Ok(()),
+        Command::Node(args) => crate::node::run(args).await,
         Command::Provider(command) => crate::provider::run(command).await,
         Command::Keys(command) => crate::keys::run(command, global),
         Command::Account(command) => crate::account::run(command, global).await,

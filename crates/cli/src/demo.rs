@@ -20,7 +20,8 @@ use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::Agent;
 use rigshare_provider::agent::config::ProviderConfig;
-use rigshare_provider::{FakeProbe, GpuInfo, output_root};
+use rigshare_provider::{FakeProbe, GpuInfo};
+use rigshare_runtime::output_root;
 use rigshare_types::records::OrderStatus;
 use rigshare_types::{
     Amount, ComputeCapability, Hash32, Keypair, LeaseId, OrderId, PublicKey, SignedReceipt,
@@ -258,10 +259,9 @@ async fn requestor_flow(
         let root = output_root(&dir)?;
         downloaded_roots.push(root);
         accuracy = test_accuracy(&dir.join("metrics.json"))?;
-        let logs =
-            rigshare_provider::artifacts::ArtifactClient::new(&w.endpoint, requestor.clone())?
-                .logs(w.lease.id)
-                .await?;
+        let logs = rigshare_client::artifacts::ArtifactClient::new(&w.endpoint, requestor.clone())?
+            .logs(w.lease.id)
+            .await?;
         say(
             verbose,
             format!(

@@ -1,13 +1,12 @@
-//! `rigshare node`: validators of a local network, each with its HTTP API.
+//! `rigshare node`: validators of a local network, each with its HTTP API (the devnet starter
+//! without providers or a faucet key file).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use rigshare_chain::Timing;
-use rigshare_chain::local::{LocalNetwork, LocalNetworkConfig};
-use rigshare_node::{Api, ApiConfig};
+use rigshare_node::{ApiConfig, Devnet, DevnetConfig};
 
 use crate::network::NetworkFile;
 
@@ -32,51 +31,31 @@ pub struct NodeArgs {
 }
 
 /// Runs the validators until Ctrl-C.
-pub fn run(args: NodeArgs) -> anyhow::Result<()> {
+pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
     let network = NetworkFile::load_or_create(&args.data_dir, args.validators, &args.chain_id)?;
-    let mut net = LocalNetwork::start(LocalNetworkConfig {
+    let devnet = Devnet::start(DevnetConfig {
         validators: network.validators,
         dir: NetworkFile::chain_dir(&args.data_dir),
         genesis: network.genesis()?,
         key_seed: network.key_seed,
-        namespace: format!("rigshare/{}", network.chain_id).into_bytes(),
-        timing: Timing::default(),
-        max_block_txs: 4_096,
-        base_port: args.p2p_port,
+        http: args.http,
+        p2p_port: args.p2p_port,
+        api: ApiConfig::default(),
     })
+    .await
     .context("starting validators")?;
-
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let result = runtime.block_on(async {
-        let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
-        let mut servers = Vec::new();
-        for (i, chain) in net.running().into_iter().enumerate() {
-            let addr = SocketAddr::new(args.http.ip(), args.http.port() + i as u16);
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding the HTTP API to {addr}"))?;
-            if i == 0 {
-                println!("chain id     {}", chain.info().chain_id);
-                println!("network key  {}", hex::encode(&chain.info().network_key));
-                println!("faucet       {}", network.faucet()?.public());
-                println!("data dir     {}", args.data_dir.display());
-            }
-            println!("validator {i}  http://{addr}");
-            let mut stopped = stop.subscribe();
-            let api = Api::new(chain, ApiConfig::default());
-            servers.push(tokio::spawn(rigshare_node::serve(listener, api, async move {
-                let _ = stopped.recv().await;
-            })));
-        }
-        println!("running; Ctrl-C stops");
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-        println!("stopping");
-        let _ = stop.send(());
-        for server in servers {
-            let _ = server.await;
-        }
-        anyhow::Ok(())
-    });
-    net.shutdown();
+    if let Some(chain) = devnet.handles().first() {
+        println!("chain id     {}", chain.info().chain_id);
+        println!("network key  {}", hex::encode(&chain.info().network_key));
+    }
+    println!("faucet       {}", network.faucet()?.public());
+    println!("data dir     {}", args.data_dir.display());
+    for (i, url) in devnet.urls().iter().enumerate() {
+        println!("validator {i}  {url}");
+    }
+    println!("running; Ctrl-C stops");
+    let result = tokio::signal::ctrl_c().await.context("waiting for Ctrl-C");
+    println!("stopping");
+    devnet.shutdown().await;
     result
 }

@@ -150,6 +150,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+    use crate::api::{Event, EventEnvelope};
 
     #[test]
     fn splits_messages_across_chunks() {
@@ -174,5 +175,96 @@ mod tests {
         let mut parser = Parser::default();
         let long = vec![b'a'; MAX_MESSAGE_BYTES + 1];
         assert!(matches!(parser.push(&long), Err(ClientError::Decode(_))));
+    }
+
+    /// One of every event, with payloads that exercise every field's encoding.
+    fn every_event() -> Vec<Event> {
+        use rigshare_api::LeaseAssignment;
+        use rigshare_types::records::{CloseReason, OrderFailure, OrderStatus};
+        use rigshare_types::verification::{DisputeCause, DisputeStatus, HardwareCheckStatus};
+        use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey};
+
+        let (a, b) = (PublicKey([1; 32]), PublicKey([2; 32]));
+        let (order, lease, root) = (OrderId(7), LeaseId(9), Hash32([3; 32]));
+        let amount = Amount::micro(1_234_567);
+        vec![
+            Event::Transferred { from: a, to: b, amount },
+            Event::ProviderRegistered { provider: a },
+            Event::InventoryUpdated { provider: a },
+            Event::OrderCreated { order, closes_at: 12 },
+            Event::BidPlaced { order, provider: a, price_gpu_hour: amount },
+            Event::AuctionClosed { order, leases: vec![LeaseAssignment { lease, provider: a }] },
+            Event::LeaseStarted { lease },
+            Event::LeasePaid { lease, amount },
+            Event::ResultSubmitted { lease, output_root: root },
+            Event::LeaseClosed { lease, reason: CloseReason::EscrowExhausted },
+            Event::OrderFinished {
+                order,
+                status: OrderStatus::Failed(OrderFailure::NotEnoughBids { eligible: 1 }),
+                refunded: amount,
+            },
+            Event::StakeReleased { provider: a, amount },
+            Event::AuditAssigned { lease, auditor: b },
+            Event::AuditPassed { lease },
+            Event::AuditExpired { lease },
+            Event::Challenged { lease, by: b, output_root: root },
+            Event::DisputeOpened {
+                order,
+                cause: DisputeCause::Challenge(lease),
+                arbiters: vec![a, b],
+            },
+            Event::DisputeClosed { order, status: DisputeStatus::Resolved { truth: root } },
+            Event::Slashed { provider: a, amount },
+            Event::HardwareCheckAssigned { provider: a, checker: b },
+            Event::HardwareChecked {
+                provider: a,
+                group: 1,
+                status: HardwareCheckStatus::Passed { measured_ops_per_s: 5 },
+            },
+        ]
+    }
+
+    /// The position of `event`'s variant in [`every_event`]; a new variant fails to compile
+    /// here until it is added there.
+    fn variant(event: &Event) -> usize {
+        match event {
+            Event::Transferred { .. } => 0,
+            Event::ProviderRegistered { .. } => 1,
+            Event::InventoryUpdated { .. } => 2,
+            Event::OrderCreated { .. } => 3,
+            Event::BidPlaced { .. } => 4,
+            Event::AuctionClosed { .. } => 5,
+            Event::LeaseStarted { .. } => 6,
+            Event::LeasePaid { .. } => 7,
+            Event::ResultSubmitted { .. } => 8,
+            Event::LeaseClosed { .. } => 9,
+            Event::OrderFinished { .. } => 10,
+            Event::StakeReleased { .. } => 11,
+            Event::AuditAssigned { .. } => 12,
+            Event::AuditPassed { .. } => 13,
+            Event::AuditExpired { .. } => 14,
+            Event::Challenged { .. } => 15,
+            Event::DisputeOpened { .. } => 16,
+            Event::DisputeClosed { .. } => 17,
+            Event::Slashed { .. } => 18,
+            Event::HardwareCheckAssigned { .. } => 19,
+            Event::HardwareChecked { .. } => 20,
+        }
+    }
+
+    #[test]
+    fn every_event_survives_the_stream() {
+        let events = every_event();
+        let variants: Vec<usize> = events.iter().map(variant).collect();
+        assert_eq!(variants, (0..events.len()).collect::<Vec<_>>(), "one sample per variant");
+        for (height, event) in events.into_iter().enumerate() {
+            // Framed as the node frames it: the event's name, then its envelope as JSON.
+            let envelope = EventEnvelope { height: height as u64, event };
+            let json = serde_json::to_string(&envelope).unwrap();
+            let frame = format!("event: {}\ndata: {json}\n\n", envelope.event.name());
+            let messages = Parser::default().push(frame.as_bytes()).unwrap();
+            assert_eq!(messages.len(), 1, "{frame}");
+            assert_eq!(decode(&messages[0]).unwrap(), StreamEvent::Market(envelope), "{frame}");
+        }
     }
 }

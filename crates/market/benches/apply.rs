@@ -328,8 +328,8 @@ impl Market {
                 }
                 Event::AuctionClosed { order, leases } => {
                     self.open.remove(order);
-                    for (lease, provider) in leases {
-                        self.pending.insert(*lease, self.index[provider]);
+                    for assigned in leases {
+                        self.pending.insert(assigned.lease, self.index[&assigned.provider]);
                     }
                 }
                 Event::LeaseStarted { lease } => {

@@ -32,7 +32,6 @@
 
 mod commit;
 pub mod error;
-pub mod event;
 pub mod exec;
 pub mod params;
 mod state;
@@ -40,7 +39,7 @@ mod table;
 
 pub use commit::{DEFAULT_RETAINED_VERSIONS, ProveError};
 pub use error::{AdmissionError, BlockError, ExecError, TxError};
-pub use event::Event;
 pub use exec::{BlockContext, BlockOutcome, Executed, Signatures};
 pub use params::{Genesis, Params};
+pub use rigshare_types::event::Event;
 pub use state::{GenesisError, State};

@@ -6,8 +6,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rigshare_api::ErrorBody;
 use rigshare_chain::SubmitError;
-use rigshare_client::api::ErrorBody;
 use rigshare_market::AdmissionError;
 use rigshare_types::codec::DecodeError;
 use rigshare_types::query::QueryError;

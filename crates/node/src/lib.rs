@@ -2,8 +2,9 @@
 //!
 //! # Design
 //! The node is the edge of a validator: it turns HTTP requests into calls on a
-//! [`rigshare_chain::Handle`] and answers with the JSON bodies of [`rigshare_client::api`]
-//! (defined once, shared with the client). It holds no market state of its own: every read
+//! [`rigshare_chain::Handle`] and answers with the JSON bodies of [`rigshare_api`] (defined
+//! once, shared with the client). Reads are the market's own pure queries (`offers`,
+//! `assignments`, records by key): handlers parse, paginate and serialize. It holds no market state of its own: every read
 //! goes to the executed state under the handle's lock, every write is a transaction into the
 //! mempool.
 //!
@@ -27,6 +28,7 @@ mod metrics;
 mod ratelimit;
 mod router;
 mod routes;
+mod state;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,7 +66,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let shared = Arc::new(router::Shared::new(api.chain, api.config, stop_rx));
+    let shared = Arc::new(state::Shared::new(api.chain, api.config, stop_rx, router::openapi()));
     let app = router::build(shared);
     info!(target: "node::api", "serving the HTTP API");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -1,5 +1,7 @@
 //! The node's Prometheus metrics and the middleware that counts HTTP requests.
 
+use std::sync::Arc;
+
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -8,8 +10,6 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-
-use crate::router::AppState;
 
 /// Label of requests that matched no route (keeps the label set bounded).
 const UNMATCHED_ROUTE: &str = "unmatched";
@@ -117,13 +117,17 @@ fn clamp(value: u64) -> i64 {
 }
 
 /// Middleware: counts every request by matched route template and response status.
-pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn track(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| UNMATCHED_ROUTE.to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
     let labels = HttpLabels { route, status: response.status().as_u16() };
-    state.metrics.http_requests.get_or_create(&labels).inc();
+    metrics.http_requests.get_or_create(&labels).inc();
     response
 }

@@ -1,68 +1,26 @@
-//! The router: every route of the API, its shared state, limits and middleware.
+//! The router: every route of the API, its limits and middleware.
 //!
 //! Routes are registered through `utoipa-axum`, so the served routes and the OpenAPI document
 //! come from the same list and cannot drift.
-
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware;
-use rigshare_chain::Handle;
-use rigshare_client::api::{
-    BlockEvent, ErrorBody, EventEnvelope, Lagged, LeaseAssignment, MarketEvent,
-};
+use rigshare_api::{BlockEvent, ErrorBody, Event, EventEnvelope, Lagged, LeaseAssignment};
 use rigshare_types::tx::MAX_TX_BYTES;
-use tokio::sync::watch;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
 use utoipa_axum::routes;
 
+use crate::ApiError;
 use crate::extract::echo;
-use crate::metrics::{self, Metrics};
-use crate::ratelimit::RateLimiter;
+use crate::metrics;
 use crate::routes::{
     accounts, blocks, events, leases, offers, openapi as doc, orders, proofs, providers, scrape,
     status, txs,
 };
-use crate::{ApiConfig, ApiError};
-
-/// What every handler shares.
-pub(crate) type AppState = Arc<Shared>;
-
-/// The chain, the settings and the node's own bookkeeping.
-pub(crate) struct Shared {
-    /// The validator.
-    pub(crate) chain: Handle,
-    /// Limits and defaults.
-    pub(crate) config: ApiConfig,
-    /// Exported metrics.
-    pub(crate) metrics: Metrics,
-    /// Per-IP limit on submissions, if enabled.
-    pub(crate) limiter: Option<RateLimiter>,
-    /// Open event streams.
-    pub(crate) subscribers: AtomicUsize,
-    /// Becomes `true` when the server shuts down.
-    pub(crate) stop: watch::Receiver<bool>,
-    /// The OpenAPI document.
-    pub(crate) openapi: utoipa::openapi::OpenApi,
-}
-
-impl Shared {
-    pub(crate) fn new(chain: Handle, config: ApiConfig, stop: watch::Receiver<bool>) -> Shared {
-        Shared {
-            chain,
-            limiter: config.submit_rate.map(RateLimiter::new),
-            config,
-            metrics: Metrics::new(),
-            subscribers: AtomicUsize::new(0),
-            stop,
-            openapi: openapi(),
-        }
-    }
-}
+use crate::state::AppState;
 
 /// Top-level facts of the OpenAPI document; the paths come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -73,7 +31,7 @@ impl Shared {
                        proofs, follow finalized events. Errors are JSON {code, message} with a \
                        stable snake_case code."
     ),
-    components(schemas(ErrorBody, EventEnvelope, MarketEvent, LeaseAssignment, BlockEvent, Lagged)),
+    components(schemas(ErrorBody, EventEnvelope, Event, LeaseAssignment, BlockEvent, Lagged)),
     tags(
         (name = "transactions", description = "Submitting signed transactions"),
         (name = "market", description = "Accounts, providers, offers, orders, leases"),
@@ -116,7 +74,7 @@ pub(crate) fn build(state: AppState) -> Router {
     router
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
 }

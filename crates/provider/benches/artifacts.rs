@@ -16,10 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use rigshare_provider::artifacts::{ArtifactClient, router};
+use rigshare_client::artifacts::ArtifactClient;
+use rigshare_provider::artifacts::router;
 use rigshare_provider::leases::Leases;
-use rigshare_provider::output_root;
 use rigshare_provider::store::{LeaseRecord, Stage};
+use rigshare_runtime::output_root;
 use rigshare_types::job::{BlobRef, InputFile, JobLimits, JobManifest, JobRuntime};
 use rigshare_types::{Hash32, Keypair, LeaseId, OrderId, Receipt, SignedReceipt, Usage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,8 +1,8 @@
 //! The crate's error type: one variant per part, each carrying that part's typed error.
 
 use crate::inventory::ProbeError;
-use crate::outputs::OutputError;
-use crate::runtime::RuntimeError;
+use rigshare_runtime::RuntimeError;
+use rigshare_runtime::outputs::OutputError;
 
 /// Anything the provider agent's parts can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@ use rigshare_types::{Hash32, LeaseId};
 use tokio::sync::Notify;
 
 use crate::artifacts::blobs::BlobStore;
-use crate::runtime::LogStream;
 use crate::store::{LeaseRecord, LeaseStore, StoreError};
+use rigshare_runtime::LogStream;
 
 /// The agent's per-lease state under its data directory.
 #[derive(Debug)]

@@ -47,8 +47,7 @@ use std::io;
 use borsh::{BorshDeserialize, BorshSerialize};
 use rigshare_types::Hash32;
 
-/// The largest matrix side: keeps every product entry within ±2^30, far inside `i32`.
-pub const MAX_N: u32 = 1 << 16;
+pub use rigshare_types::challenge::MAX_N;
 /// The most rounds one check may run (each costs three passes' worth of multiply-adds).
 pub const MAX_ROUNDS: u32 = 64;
 

@@ -7,8 +7,12 @@
 //! - [`bundle`]: a receipt bundle — settlement, signed receipt, state proof, certified header —
 //!   checked end to end: "this job completed, passed verification, and was paid".
 //! - [`freivalds`]: the hardware challenge's matrix-product check in O(n²).
+//! - [`hardware`]: the hardware challenge — generate, solve and judge a provider's answer.
+//! - [`output`]: output roots — check a downloaded result file against a receipt's root
+//!   ([`output::check_file`]), the same definition the provider's runtime commits to.
 
 pub mod bundle;
 pub mod certificate;
 pub mod freivalds;
 pub mod hardware;
+pub use rigshare_types::output;

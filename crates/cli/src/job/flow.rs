@@ -7,18 +7,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use indicatif::ProgressBar;
-use rigshare_client::api::{LeaseInfo, OrderInfo};
+use rigshare_client::api::{Event, LeaseInfo, OrderInfo};
+use rigshare_client::artifacts::api::OutputListing;
+use rigshare_client::artifacts::{ArtifactClient, ArtifactError};
 use rigshare_client::{Client, Wallet};
-use rigshare_provider::artifacts::api::OutputListing;
-use rigshare_provider::artifacts::{ArtifactClient, ArtifactError};
 use rigshare_types::records::{LeaseStatus, OrderStatus};
 use rigshare_types::tx::TxBody;
 use rigshare_types::{Keypair, OrderId, SignedReceipt};
 
+use super::watch::Watch;
 use crate::manifest::Job;
 
-/// How often the chain and providers are polled while waiting.
-const POLL: Duration = Duration::from_millis(25);
+/// How soon a provider is asked again whether it has taken a lease it won; doubled per try.
+const TAKE_POLL: Duration = Duration::from_millis(25);
+/// The longest pause between two such questions.
+const TAKE_POLL_MAX: Duration = Duration::from_millis(400);
 /// How long a provider may take to pick up a lease it won.
 const TAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a transaction is waited for.
@@ -94,6 +97,7 @@ pub async fn await_leases(
     order: OrderId,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<Won>> {
+    let mut watch = Watch::subscribe(client).await?;
     let info = loop {
         let info = client.order(order).await.context("reading the order")?;
         if info.order.status != OrderStatus::Open {
@@ -104,7 +108,7 @@ pub async fn await_leases(
             info.order.bids.len(),
             info.order.auction_close_height
         ));
-        tokio::time::sleep(POLL).await;
+        watch.changed(|e| e.order() == Some(order)).await?;
     };
     match info.order.status {
         OrderStatus::Running => {}
@@ -160,12 +164,14 @@ async fn served(
     w: &Won,
 ) -> anyhow::Result<Vec<rigshare_types::Hash32>> {
     let start = Instant::now();
+    let mut pause = TAKE_POLL;
     loop {
         match artifacts.status(w.lease.id).await {
             Ok(view) if view.stage == "awaiting_inputs" => return Ok(view.missing),
             Ok(_) => return Ok(Vec::new()),
             Err(ArtifactError::Http { status: 404, .. }) if start.elapsed() < TAKE_TIMEOUT => {
-                tokio::time::sleep(POLL).await;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(TAKE_POLL_MAX);
             }
             Err(e) => {
                 return Err(e).with_context(|| {
@@ -199,6 +205,8 @@ pub async fn await_receipts(
     bar: &ProgressBar,
     mut on_running: impl FnMut(),
 ) -> anyhow::Result<Vec<SignedReceipt>> {
+    let mut watch = Watch::subscribe(client).await?;
+    let ours = |event: &Event| event.lease().is_some_and(|l| won.iter().any(|w| w.lease.id == l));
     let mut receipts: Vec<Option<SignedReceipt>> = vec![None; won.len()];
     let mut all_running = false;
     loop {
@@ -251,22 +259,27 @@ pub async fn await_receipts(
         let summary: Vec<String> =
             won.iter().zip(&stages).map(|(w, s)| format!("lease {}: {s}", w.lease.id)).collect();
         bar.set_message(summary.join(", "));
-        tokio::time::sleep(POLL).await;
+        watch.changed(&ours).await?;
     }
 }
 
 /// Waits for the order to reach its final status.
 pub async fn await_order_end(client: &Client, order: OrderId) -> anyhow::Result<OrderInfo> {
     let start = Instant::now();
+    let mut watch = Watch::subscribe(client).await?;
     loop {
         let info = client.order(order).await.context("reading the order")?;
         if info.order.status.is_final() {
             return Ok(info);
         }
-        if start.elapsed() > TX_TIMEOUT {
-            bail!("order {order} is still {:?} after {:?}", info.order.status, start.elapsed());
+        let remaining = TX_TIMEOUT.saturating_sub(start.elapsed());
+        let changed = watch.changed(|e| e.order() == Some(order));
+        match tokio::time::timeout(remaining, changed).await {
+            Ok(result) => result?,
+            Err(_) => {
+                bail!("order {order} is still {:?} after {:?}", info.order.status, start.elapsed())
+            }
         }
-        tokio::time::sleep(POLL).await;
     }
 }
 

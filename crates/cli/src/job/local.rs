@@ -4,9 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
-use rigshare_provider::WasmRuntime;
-use rigshare_provider::execute::{DockerPolicy, JobRun, run_job};
-use rigshare_provider::runtime::{JobDirs, LogSink, LogStream};
+use rigshare_runtime::WasmRuntime;
+use rigshare_runtime::execute::{DockerPolicy, JobRun, run_job};
+use rigshare_runtime::{JobDirs, LogSink, LogStream};
 use rigshare_types::job::JobRuntime;
 
 use crate::manifest::Job;

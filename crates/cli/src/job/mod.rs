@@ -2,6 +2,7 @@
 
 pub mod flow;
 mod local;
+mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use rigshare_provider::artifacts::ArtifactClient;
+use rigshare_client::artifacts::ArtifactClient;
 use rigshare_types::tx::TxBody;
 use rigshare_types::{LeaseId, OrderId};
 

@@ -3,8 +3,8 @@
 use rigshare_types::{AccountId, Amount};
 
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 impl State {
     pub(super) fn transfer(

@@ -12,8 +12,8 @@ use rigshare_types::records::{Lease, LeaseStatus, OrderFailure, OrderStatus};
 use rigshare_types::{Amount, LeaseId, OrderId, PublicKey, hash};
 
 use super::order::eligible_group;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::{Event, LeaseAssignment};
 
 impl State {
     pub(super) fn close_due_auctions(&mut self, events: &mut Vec<Event>) {
@@ -74,13 +74,13 @@ impl State {
                 }
             }
             self.index.pending.insert((deadline, lease));
-            assigned.push((lease, provider));
+            assigned.push(LeaseAssignment { lease, provider });
         }
         if let Some(order) = self.orders.get_mut(&id) {
             order.escrow = order
                 .escrow
                 .saturating_sub(Amount(share.0.saturating_mul(u64::from(order.replicas))));
-            order.leases = assigned.iter().map(|(lease, _)| *lease).collect();
+            order.leases = assigned.iter().map(|a| a.lease).collect();
             order.status = OrderStatus::Running;
         }
         events.push(Event::AuctionClosed { order: id, leases: assigned });

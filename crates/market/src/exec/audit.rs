@@ -16,8 +16,8 @@ use rigshare_types::verification::{
 use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey, codec, hash};
 
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 impl State {
     /// Records the settlement of every lease of a finished order that returned a result, and

@@ -28,8 +28,8 @@ use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey};
 
 use super::verifiers::PPM;
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 impl State {
     pub(super) fn challenge(

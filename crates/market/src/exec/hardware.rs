@@ -3,19 +3,19 @@
 //! A provider asks for a challenge of one GPU group with its claimed throughput. The **next**
 //! block's beacon fixes the seed (so nobody knows it when asking) and draws a staked checker
 //! other than the provider. The matrices' side comes from the group's claimed memory
-//! (`rigshare_verify::hardware::size_for_vram`, capped by `hardware_max_n`). The checker asks
+//! (`rigshare_types::challenge::size_for_vram`, capped by `hardware_max_n`). The checker asks
 //! the provider for the product, times it, checks it with Freivalds' algorithm and reports; a
 //! pass raises the group to `challenged`. A checker that does not report in time counts a
 //! failure. The group keeps its tier while its kind (model, memory, compute capability) stays
 //! the same; changing it drops back to `self-reported`.
 
+use rigshare_types::challenge::size_for_vram;
 use rigshare_types::verification::{HardwareCheck, HardwareCheckStatus};
 use rigshare_types::{EvidenceTier, Hash32, PublicKey, hash};
-use rigshare_verify::hardware::size_for_vram;
 
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 impl State {
     pub(super) fn request_hardware_check(

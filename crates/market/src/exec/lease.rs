@@ -15,8 +15,8 @@ use rigshare_types::{Amount, Hash32, LeaseId, OrderId, PublicKey, SignatureError
 
 use super::order::cost;
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 /// Longest abandonment reason, in bytes.
 pub const MAX_REASON_LEN: usize = 256;

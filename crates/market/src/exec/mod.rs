@@ -25,8 +25,8 @@ use rigshare_types::tx::{self, SignatureCheck};
 use rigshare_types::{Hash32, SignedTransaction, Transaction, TxBody};
 
 use crate::error::{AdmissionError, BlockError, ExecError, TxError};
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 /// What the chain supplies with each block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

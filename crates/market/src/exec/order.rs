@@ -5,8 +5,8 @@ use rigshare_types::records::{Bid, LeaseStatus, Order, OrderStatus, Provider};
 use rigshare_types::{AccountId, Amount, OrderId, OrderSpec, PublicKey};
 
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 /// Most bids one order keeps.
 pub const MAX_BIDS_PER_ORDER: usize = 64;

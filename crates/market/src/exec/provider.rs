@@ -4,8 +4,8 @@ use rigshare_types::records::{InventoryGroup, Provider, ProviderStats, Unbonding
 use rigshare_types::{Amount, EvidenceTier, GpuGroup, PublicKey, gpu};
 
 use crate::error::ExecError;
-use crate::event::Event;
 use crate::state::State;
+use rigshare_types::event::Event;
 
 /// Longest endpoint URL, in bytes.
 pub const MAX_ENDPOINT_LEN: usize = 256;

@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{AccountInfo, ErrorBody};
+use rigshare_api::{AccountInfo, ErrorBody};
 use rigshare_types::PublicKey;
 
 use crate::ApiError;
 use crate::extract::Param;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// An account's balance and next nonce.
 #[utoipa::path(

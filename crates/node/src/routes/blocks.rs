@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
+use rigshare_api::{BlockInfo, ErrorBody, HexBytes};
 use rigshare_chain::StoredBlock;
-use rigshare_client::api::{BlockInfo, ErrorBody, HexBytes};
 
 use crate::ApiError;
 use crate::extract::Param;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The finalized block at a height.
 #[utoipa::path(

@@ -13,19 +13,15 @@ use std::sync::atomic::Ordering;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
+use rigshare_api::{BLOCK_EVENT, BlockEvent, ErrorBody, EventEnvelope, LAGGED_EVENT, Lagged};
 use rigshare_chain::Finalized;
-use rigshare_client::api::{
-    BLOCK_EVENT, BlockEvent, ErrorBody, EventEnvelope, LAGGED_EVENT, Lagged, LeaseAssignment,
-    MarketEvent,
-};
-use rigshare_market::Event as Market;
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
 use tracing::{debug, warn};
 
 use crate::ApiError;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Follows finalized blocks from now on.
 #[utoipa::path(
@@ -120,10 +116,7 @@ fn block_events(finalized: &Finalized) -> Vec<Event> {
     let mut events: Vec<Event> = finalized
         .events
         .iter()
-        .filter_map(|event| {
-            let event = market_event(event);
-            sse(event.name(), &EventEnvelope { height, event })
-        })
+        .filter_map(|event| sse(event.name(), &EventEnvelope { height, event: event.clone() }))
         .collect();
     let summary = BlockEvent {
         height,
@@ -142,55 +135,6 @@ fn sse(name: &str, data: &impl Serialize) -> Option<Event> {
         Err(e) => {
             warn!(target: "node::events", name, error = %e, "cannot encode event");
             None
-        }
-    }
-}
-
-/// The API's form of a market event.
-pub(crate) fn market_event(event: &Market) -> MarketEvent {
-    match event.clone() {
-        Market::Transferred { from, to, amount } => MarketEvent::Transferred { from, to, amount },
-        Market::ProviderRegistered { provider } => MarketEvent::ProviderRegistered { provider },
-        Market::InventoryUpdated { provider } => MarketEvent::InventoryUpdated { provider },
-        Market::OrderCreated { order, closes_at } => MarketEvent::OrderCreated { order, closes_at },
-        Market::BidPlaced { order, provider, price_gpu_hour } => {
-            MarketEvent::BidPlaced { order, provider, price_gpu_hour }
-        }
-        Market::AuctionClosed { order, leases } => MarketEvent::AuctionClosed {
-            order,
-            leases: leases
-                .into_iter()
-                .map(|(lease, provider)| LeaseAssignment { lease, provider })
-                .collect(),
-        },
-        Market::LeaseStarted { lease } => MarketEvent::LeaseStarted { lease },
-        Market::LeasePaid { lease, amount } => MarketEvent::LeasePaid { lease, amount },
-        Market::ResultSubmitted { lease, output_root } => {
-            MarketEvent::ResultSubmitted { lease, output_root }
-        }
-        Market::LeaseClosed { lease, reason } => MarketEvent::LeaseClosed { lease, reason },
-        Market::OrderFinished { order, status, refunded } => {
-            MarketEvent::OrderFinished { order, status, refunded }
-        }
-        Market::StakeReleased { provider, amount } => {
-            MarketEvent::StakeReleased { provider, amount }
-        }
-        Market::AuditAssigned { lease, auditor } => MarketEvent::AuditAssigned { lease, auditor },
-        Market::AuditPassed { lease } => MarketEvent::AuditPassed { lease },
-        Market::AuditExpired { lease } => MarketEvent::AuditExpired { lease },
-        Market::Challenged { lease, by, output_root } => {
-            MarketEvent::Challenged { lease, by, output_root }
-        }
-        Market::DisputeOpened { order, cause, arbiters } => {
-            MarketEvent::DisputeOpened { order, cause, arbiters }
-        }
-        Market::DisputeClosed { order, status } => MarketEvent::DisputeClosed { order, status },
-        Market::Slashed { provider, amount } => MarketEvent::Slashed { provider, amount },
-        Market::HardwareCheckAssigned { provider, checker } => {
-            MarketEvent::HardwareCheckAssigned { provider, checker }
-        }
-        Market::HardwareChecked { provider, group, status } => {
-            MarketEvent::HardwareChecked { provider, group, status }
         }
     }
 }

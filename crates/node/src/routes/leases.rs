@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{ErrorBody, LeaseInfo, ReceiptInfo};
+use rigshare_api::{ErrorBody, LeaseInfo, ReceiptInfo};
 use rigshare_types::LeaseId;
 
 use crate::ApiError;
 use crate::extract::Param;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// A lease: provider, price, escrow, payments, status.
 #[utoipa::path(

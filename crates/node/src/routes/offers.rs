@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{ErrorBody, Offer, Offers, OffersParams};
+use rigshare_api::{ErrorBody, Offer, Offers, OffersParams};
 use rigshare_market::State as Market;
 use rigshare_types::query::Query;
 
 use crate::ApiError;
 use crate::extract::Params;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Every GPU group of an eligible provider (stake at least the network minimum) that matches
 /// the query, priced at the group's floor; cheapest first.

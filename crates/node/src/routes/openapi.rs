@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(

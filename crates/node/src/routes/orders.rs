@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{ErrorBody, LeaseInfo, OrderInfo};
+use rigshare_api::{ErrorBody, LeaseInfo, OrderInfo};
 use rigshare_types::OrderId;
 
 use crate::ApiError;
 use crate::extract::Param;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// An order, its bids, and the leases its auction created.
 #[utoipa::path(

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{CertifiedBy, ErrorBody, HexBytes, ProofInfo, ProofParams};
+use rigshare_api::{CertifiedBy, ErrorBody, HexBytes, ProofInfo, ProofParams};
 use rigshare_market::ProveError;
 use rigshare_types::StateKey;
 use rigshare_types::block::Checkpoint;
@@ -14,8 +14,8 @@ use rigshare_types::state_key::StateKeyParseError;
 
 use crate::ApiError;
 use crate::extract::Params;
-use crate::router::AppState;
 use crate::routes::blocks::load_stored;
+use crate::state::AppState;
 
 /// A proof of one state entry (or of its absence) with the block that certifies its root.
 #[utoipa::path(

@@ -3,14 +3,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{Assignments, ErrorBody, ProviderInfo, ProvidersPage, ProvidersParams};
+use rigshare_api::{Assignments, ErrorBody, ProviderInfo, ProvidersPage, ProvidersParams};
 use rigshare_types::PublicKey;
 use rigshare_types::records::Provider;
 use rigshare_types::verification::{AuditStatus, DisputeStatus, HardwareCheckStatus};
 
 use crate::ApiError;
 use crate::extract::{Param, Params};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Providers ordered by key, one page at a time.
 #[utoipa::path(

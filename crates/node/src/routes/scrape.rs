@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::ApiError;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The OpenMetrics text content type, which Prometheus scrapes.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -2,9 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use rigshare_client::api::{Certified, HexBytes, Status};
+use rigshare_api::{Certified, HexBytes, Status};
 
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The chain's height, certified checkpoint, pool size and identity.
 #[utoipa::path(

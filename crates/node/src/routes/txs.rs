@@ -8,14 +8,14 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use rigshare_client::api::{ErrorBody, TxAccepted, TxStatus};
+use rigshare_api::{ErrorBody, TxAccepted, TxStatus};
 use rigshare_types::tx::MAX_TX_BYTES;
 use rigshare_types::{Hash32, SignedTransaction};
 use tracing::debug;
 
 use crate::ApiError;
 use crate::extract::{Param, echo};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The only content type the route takes.
 const OCTET_STREAM: &str = "application/octet-stream";
@@ -114,6 +114,6 @@ pub(crate) async fn status(
         index: outcome.index,
         ok: outcome.result.is_ok(),
         error: outcome.result.err().map(|e| e.to_string()),
-        events: outcome.events.iter().map(super::events::market_event).collect(),
+        events: outcome.events,
     }))
 }

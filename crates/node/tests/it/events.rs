@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use rigshare_client::api::{MarketEvent, StreamEvent};
+use rigshare_client::api::{Event, StreamEvent};
 use rigshare_types::Amount;
 
 use crate::harness::{Node, PATIENCE, account, transfer, user};
@@ -23,7 +23,7 @@ async fn sse_delivers_the_events_of_a_submitted_transaction() {
         while let Some(event) = events.next().await {
             match event.unwrap() {
                 StreamEvent::Market(envelope) => {
-                    if let MarketEvent::Transferred { from: f, to: t, amount } = envelope.event
+                    if let Event::Transferred { from: f, to: t, amount } = envelope.event
                         && f == from.public()
                     {
                         assert_eq!(t, to.public());

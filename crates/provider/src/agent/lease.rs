@@ -13,10 +13,10 @@ use tracing::{info, warn};
 
 use super::config::Behaviour;
 use super::{Context, stopped};
-use crate::execute::{DockerPolicy, JobRun, run_job};
-use crate::runtime::docker::GpuRequest;
-use crate::runtime::{JobDirs, LogSink, LogStream};
 use crate::store::{LeaseRecord, Stage};
+use rigshare_runtime::docker::GpuRequest;
+use rigshare_runtime::execute::{DockerPolicy, JobRun, run_job};
+use rigshare_runtime::{JobDirs, LogSink, LogStream};
 
 /// How often a lease waiting for inputs re-checks the chain (uploads wake it sooner).
 const INPUT_POLL: Duration = Duration::from_secs(1);

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use rigshare_client::api::{MarketEvent, StreamEvent};
+use rigshare_client::api::{Event, StreamEvent};
 use rigshare_client::{Client, ClientError, Wallet, WalletError};
 use rigshare_types::records::Provider;
 use rigshare_types::tx::TxBody;
@@ -44,9 +44,9 @@ use self::config::ProviderConfig;
 use self::policy::BidPolicy;
 use crate::inventory::{GpuProbe, ProbeError, offered_groups};
 use crate::leases::Leases;
-use crate::runtime::RuntimeError;
-use crate::runtime::wasm::WasmRuntime;
 use crate::store::{LeaseRecord, Stage, StoreError};
+use rigshare_runtime::RuntimeError;
+use rigshare_runtime::WasmRuntime;
 
 /// How long a registration or inventory transaction is waited for.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -340,14 +340,14 @@ async fn follow(context: Arc<Context>, policy: BidPolicy, mut stop: watch::Recei
     }
 }
 
-async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
+async fn handle(context: &Arc<Context>, policy: BidPolicy, event: Event) {
     let me = context.wallet.account();
     match event {
-        MarketEvent::OrderCreated { order, .. } => {
+        Event::OrderCreated { order, .. } => {
             let task = context.clone();
             context.spawn(async move { bid(&task, policy, order).await });
         }
-        MarketEvent::AuctionClosed { order, leases } => {
+        Event::AuctionClosed { order, leases } => {
             for assignment in leases.into_iter().filter(|a| a.provider == me) {
                 match take(context, order, assignment.lease).await {
                     Ok(true) => {
@@ -360,19 +360,19 @@ async fn handle(context: &Arc<Context>, policy: BidPolicy, event: MarketEvent) {
                 }
             }
         }
-        MarketEvent::AuditAssigned { lease, auditor } if auditor == me => {
+        Event::AuditAssigned { lease, auditor } if auditor == me => {
             info!(target: "provider::agent", %lease, "drawn to audit a lease");
             assignments::start(context, Work::Audit(lease));
         }
-        MarketEvent::DisputeOpened { order, arbiters, .. } if arbiters.contains(&me) => {
+        Event::DisputeOpened { order, arbiters, .. } if arbiters.contains(&me) => {
             info!(target: "provider::agent", %order, "drawn to arbitrate a dispute");
             assignments::start(context, Work::Arbitrate(order));
         }
-        MarketEvent::HardwareCheckAssigned { provider, checker } if checker == me => {
+        Event::HardwareCheckAssigned { provider, checker } if checker == me => {
             info!(target: "provider::agent", %provider, "drawn to check a provider's hardware");
             assignments::start(context, Work::CheckHardware(provider));
         }
-        MarketEvent::HardwareChecked { provider, group, status } if provider == me => {
+        Event::HardwareChecked { provider, group, status } if provider == me => {
             info!(target: "provider::agent", group, ?status, "hardware challenge ended");
             let task = context.clone();
             context.spawn(async move { verify::hardware_check_ended(&task, group, status).await });

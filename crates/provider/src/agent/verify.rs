@@ -27,9 +27,10 @@ use rigshare_verify::hardware::{
 use tracing::{info, warn};
 
 use super::Context;
-use crate::artifacts::{ArtifactClient, ArtifactError};
-use crate::execute::{DockerPolicy, run_job};
-use crate::runtime::{DiscardLogs, JobDirs};
+use rigshare_client::artifacts::{ArtifactClient, ArtifactError};
+use rigshare_runtime::execute::{DockerPolicy, run_job};
+use rigshare_runtime::{DiscardLogs, JobDirs};
+use rigshare_verify::freivalds::Matrix;
 
 /// How long the job's provider is retried while it does not yet see this verifier's
 /// assignment (its certified state lags a block or two).
@@ -206,7 +207,7 @@ pub(crate) async fn hardware(context: Arc<Context>, provider: PublicKey) {
         let artifacts = ArtifactClient::new(&info.endpoint, context.wallet.key().clone())
             .map_err(|e| e.to_string())?;
         let answer = loop {
-            match artifacts.hardware_check(&check.seed, check.n).await {
+            match fetch_product(&artifacts, &check.seed, check.n).await {
                 Err(ArtifactError::Http { status: 403, .. })
                     if started.elapsed() < FETCH_PATIENCE =>
                 {
@@ -324,4 +325,17 @@ pub(crate) async fn request_hardware_check(context: &Context, after: Option<u32>
             warn!(target: "provider::verify", group, error = %e, "cannot request a hardware challenge")
         }
     }
+}
+
+/// The provider's answer to the challenge with `seed` and side `n`: its commitment and the
+/// product, read and decoded within the size `n` allows.
+async fn fetch_product(
+    artifacts: &ArtifactClient,
+    seed: &Hash32,
+    n: u32,
+) -> Result<(Hash32, Matrix<i32>), ArtifactError> {
+    let max = 64 + 4 * u64::from(n) * u64::from(n);
+    let bytes = artifacts.hardware_check(seed, max).await?;
+    codec::decode(&bytes, usize::try_from(max).unwrap_or(usize::MAX))
+        .map_err(|e| ArtifactError::Invalid(format!("product does not decode: {e}")))
 }

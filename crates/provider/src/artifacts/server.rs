@@ -12,20 +12,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use bytes::Bytes;
 use rigshare_client::Client;
+use rigshare_types::challenge::ChallengeSpec;
 use rigshare_types::job::MAX_MANIFEST_BYTES;
 use rigshare_types::verification::{
     Audit, AuditStatus, Dispute, DisputeStatus, HardwareCheck, HardwareCheckStatus,
 };
 use rigshare_types::{Hash32, LeaseId, PublicKey, StateKey, codec};
-use rigshare_verify::hardware::{ChallengeSpec, solve_on_cpu};
+use rigshare_verify::hardware::solve_on_cpu;
 
-use super::api::{ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing};
-use super::auth::{AuthError, RequestAuth, now_ms};
 use super::blobs::BlobError;
 use crate::leases::Leases;
-use crate::outputs::{OutputLimits, root_of, scan_outputs};
-use crate::runtime::LogStream;
 use crate::store::{LeaseRecord, Stage};
+use rigshare_client::artifacts::api::{
+    ArtifactErrorBody, LeaseView, Logs, OutputEntry, OutputListing,
+};
+use rigshare_client::artifacts::auth::{AuthError, RequestAuth, now_ms};
+use rigshare_client::artifacts::routes;
+use rigshare_runtime::LogStream;
+use rigshare_runtime::outputs::{OutputLimits, root_of, scan_outputs};
 
 /// Most bytes of each log stream served.
 const MAX_LOG_BYTES: u64 = 4 << 20; // bytes
@@ -48,13 +52,13 @@ pub struct ChainView {
 /// hardware checker may run its challenge; without it only the requestor is served.
 pub fn router(leases: Arc<Leases>, chain: Option<ChainView>) -> Router {
     Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/leases/{lease}", get(lease_view))
-        .route("/v1/leases/{lease}/blobs/{hash}", put(upload).get(job_blob))
-        .route("/v1/leases/{lease}/outputs", get(outputs))
-        .route("/v1/leases/{lease}/outputs/{*path}", get(output_file))
-        .route("/v1/leases/{lease}/logs", get(logs))
-        .route("/v1/hardware-check", post(hardware_check))
+        .route(routes::HEALTH, get(health))
+        .route(routes::LEASE, get(lease_view))
+        .route(routes::BLOB, put(upload).get(job_blob))
+        .route(routes::OUTPUTS, get(outputs))
+        .route(routes::OUTPUT_FILE, get(output_file))
+        .route(routes::LOGS, get(logs))
+        .route(routes::HARDWARE_CHECK, post(hardware_check))
         .layer(Extension(chain))
         .with_state(leases)
 }
@@ -230,10 +234,7 @@ async fn outputs(
         .map_err(internal)?;
     Ok(Json(OutputListing {
         root: root_of(&files),
-        files: files
-            .into_iter()
-            .map(|f| OutputEntry { path: f.path, size: f.size, hash: f.content_hash })
-            .collect(),
+        files: files.iter().map(OutputEntry::from).collect(),
     }))
 }
 

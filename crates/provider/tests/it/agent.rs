@@ -6,14 +6,15 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use rigshare_client::artifacts::auth::{RequestAuth, now_ms};
+use rigshare_client::artifacts::{ArtifactClient, ArtifactError};
 use rigshare_client::{Client, Wallet};
 use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_provider::agent::Agent;
 use rigshare_provider::agent::config::ProviderConfig;
-use rigshare_provider::artifacts::auth::{RequestAuth, now_ms};
-use rigshare_provider::artifacts::{ArtifactClient, ArtifactError};
-use rigshare_provider::{FakeProbe, GpuInfo, output_root};
+use rigshare_provider::{FakeProbe, GpuInfo};
+use rigshare_runtime::output_root;
 use rigshare_types::job::{BlobRef, InputFile, JobLimits, JobManifest, JobRuntime};
 use rigshare_types::records::{LeaseStatus, OrderStatus};
 use rigshare_types::tx::TxBody;
@@ -22,7 +23,6 @@ use rigshare_types::{
 };
 
 use crate::guests;
-use crate::harness::wasm;
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -73,7 +73,7 @@ fn config(node: &str, dir: &Path, price: &str, listen: &str) -> ProviderConfig {
 
 /// The uppercase job as a manifest, its module and its input.
 fn job(iterations: u64) -> (JobManifest, Vec<u8>, Vec<u8>) {
-    let module = wasm(&guests::uppercase_after(iterations)).to_vec();
+    let module = wat::parse_str(guests::uppercase_after(iterations)).unwrap();
     let input = b"rent a gpu, get a receipt".to_vec();
     let manifest = JobManifest {
         name: "uppercase".into(),

@@ -1,16 +1,11 @@
-//! Integration tests of the provider agent through its public API: real wasmtime, guests written
-//! in WAT; the Docker runtime against the real engine (skipped when none answers).
+//! Integration tests of the provider agent: against a real in-process devnet, real wasmtime and
+//! signed HTTP on loopback.
 
 // Test code panics on purpose when an expectation fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod agent;
-mod capture;
-mod determinism;
-mod docker;
+// The WAT guests the runtime's tests run; the agent's tests run one of them as a job.
+#[path = "../../../runtime/tests/it/guests.rs"]
+#[allow(dead_code)]
 mod guests;
-mod harness;
-mod hostile;
-mod prepare;
-mod sandbox;
-mod uppercase;
