@@ -29,6 +29,9 @@ use rigshare_types::{
 use crate::job::flow;
 use crate::manifest::Job;
 
+/// The target guest jobs are built for.
+const JOB_TARGET: &str = "wasm32-wasip1";
+
 /// A demo provider: its simulated GPU and its price floor.
 struct DemoProvider {
     name: &'static str,
@@ -492,14 +495,16 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds the demo job for `wasm32-wasip1` into `<root>/target` (where its manifest expects it).
+/// Builds the demo job for `wasm32-wasip1` into `<root>/target` (where its manifest expects it),
+/// adding the target to the toolchain first if it is missing.
 pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
+    crate::toolchain::ensure_target(root, JOB_TARGET)?;
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         spinner(true)
     } else {
         ProgressBar::hidden()
     };
-    bar.set_message("building the demo job (jobs/mlp-train) for wasm32-wasip1");
+    bar.set_message(format!("building the demo job (jobs/mlp-train) for {JOB_TARGET}"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = std::process::Command::new(cargo)
         .current_dir(root)
@@ -507,7 +512,7 @@ pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
             "build",
             "--release",
             "--target",
-            "wasm32-wasip1",
+            JOB_TARGET,
             "-p",
             "rigshare-job-mlp-train",
             "--target-dir",
@@ -517,10 +522,7 @@ pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
         .context("running cargo to build the demo job")?;
     bar.finish_and_clear();
     if !output.status.success() {
-        bail!(
-            "building the demo job failed:\n{}\nhint: `rustup target add wasm32-wasip1`",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        bail!("building the demo job failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(())
 }
