@@ -44,6 +44,10 @@ pub struct TxStatus {
     /// `"failed: …"` (admitted: the fee was paid and the nonce used, nothing else changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The stable snake_case code of why not (`insufficient_funds`, `insufficient_stake`, …):
+    /// the submission codes for `rejected`, one per execution error for `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// What it caused, in order (e.g. `order_created` with the new order's id).
     #[serde(default)]
     pub events: Vec<crate::Event>,

@@ -8,7 +8,10 @@
 //! 3. The demo job (`jobs/mlp-train`: an MLP trained on the UCI digits) ordered with
 //!    `replicas = 2`: auction, inputs uploaded, both replicas run, receipts on chain, outputs
 //!    downloaded and checked against the receipts, the two roots compared.
-//! 4. The accounts: what the requestor paid is exactly what the providers received plus fees.
+//! 4. The accounts: what the requestor paid is exactly what the providers received plus fees,
+//!    and each provider's earnings, fees and net. The job runs for seconds and a lease earns by
+//!    the second at GPU-hour prices, so the demo network's fee is sized to that: one micro-unit
+//!    a transaction (the devnet's default, 100, would cost a provider more than the job pays).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,6 +32,11 @@ use rigshare_types::{
 
 use crate::job::flow;
 use crate::manifest::Job;
+
+/// The target guest jobs are built for.
+const JOB_TARGET: &str = "wasm32-wasip1";
+/// Fee of every demo transaction, and the demo network's minimum.
+const DEMO_FEE: Amount = Amount::micro(1);
 
 /// A demo provider: its simulated GPU and its price floor.
 struct DemoProvider {
@@ -88,9 +96,15 @@ pub struct Payout {
     pub lease: LeaseId,
     /// Paid to it from escrow for the lease.
     pub paid: Amount,
-    /// Fees it paid (bid, start, result).
+    /// The lease's price per GPU-hour.
+    pub price_gpu_hour: Amount,
+    /// Block time from the lease's start to its result, which it was paid for.
+    pub billed: Duration,
+    /// Transactions it sent (bid, start, result).
+    pub transactions: u64,
+    /// Fees it paid for them.
     pub fees: Amount,
-    /// Its balance after minus before.
+    /// Its balance after minus before, in micro-units.
     pub net: i128,
 }
 
@@ -145,7 +159,7 @@ pub async fn run(options: &DemoOptions) -> anyhow::Result<DemoReport> {
     let requestor = key(1);
     let provider_keys: Vec<Keypair> = (0..PROVIDERS.len()).map(|i| key(10 + i as u8)).collect();
     let genesis = Genesis {
-        params: Params { chain_id: "rigshare-demo".into(), ..Params::default() },
+        params: Params { chain_id: "rigshare-demo".into(), min_fee: DEMO_FEE, ..Params::default() },
         balances: std::iter::once(&requestor)
             .chain(&provider_keys)
             .map(|k| (k.public(), Amount::units(1_000)))
@@ -175,9 +189,14 @@ async fn run_on(
         verbose,
         "▶ starting 3 provider agents (simulated GPU inventories: this machine's GPUs are not used; the job runs for real in wasm)",
     );
-    let agents =
-        start_providers(devnet.url(), &options.dir, provider_keys, |line| say(verbose, line))
-            .await?;
+    let agents = start_providers_with(
+        devnet.url(),
+        &options.dir,
+        provider_keys,
+        |line| say(verbose, line),
+        |_, config| config.fee = DEMO_FEE,
+    )
+    .await?;
     let result = requestor_flow(options, devnet, job, requestor, provider_keys).await;
     for agent in agents {
         agent.shutdown().await;
@@ -194,7 +213,7 @@ async fn requestor_flow(
 ) -> anyhow::Result<DemoReport> {
     let verbose = options.verbose;
     let client = Client::new(devnet.url())?;
-    let wallet = Wallet::connect(client.clone(), requestor.clone()).await?;
+    let wallet = Wallet::connect(client.clone(), requestor.clone()).await?.with_fee(DEMO_FEE);
     let balances_before =
         balances(&client, std::iter::once(requestor).chain(provider_keys)).await?;
 
@@ -285,9 +304,12 @@ async fn requestor_flow(
             *balances_after.get(i).context("no snapshot")?,
         ))
     };
-    let fees = |i: usize| -> anyhow::Result<Amount> {
+    let transactions = |i: usize| -> anyhow::Result<u64> {
         let ((_, nonce_before), (_, nonce_after)) = moved(i)?;
-        fee.checked_mul(nonce_after.saturating_sub(nonce_before)).context("fees overflow")
+        Ok(nonce_after.saturating_sub(nonce_before))
+    };
+    let fees = |i: usize| -> anyhow::Result<Amount> {
+        fee.checked_mul(transactions(i)?).context("fees overflow")
     };
     let ((requestor_before, _), (requestor_after, _)) = moved(0)?;
     let requestor_spent = requestor_before.saturating_sub(requestor_after);
@@ -299,11 +321,18 @@ async fn requestor_flow(
             provider_keys.iter().position(|k| k.public() == lease.provider).map_or(0, |i| i + 1);
         let ((before, _), (after, _)) = moved(i)?;
         let net = i128::from(after.as_micro()) - i128::from(before.as_micro());
+        let billed = match (lease.started_ms, lease.ended_ms) {
+            (Some(started), Some(ended)) => Duration::from_millis(ended.saturating_sub(started)),
+            _ => Duration::ZERO,
+        };
         payouts.push(Payout {
             provider: lease.provider,
             name: name_of(provider_keys, &lease.provider),
             lease: w.lease.id,
             paid: lease.paid,
+            price_gpu_hour: lease.price_gpu_hour,
+            billed,
+            transactions: transactions(i)?,
             fees: fees(i)?,
             net,
         });
@@ -382,7 +411,7 @@ pub fn provider_names() -> impl Iterator<Item = &'static str> {
 }
 
 fn print_accounts(verbose: bool, report: &DemoReport) {
-    say(verbose, "▶ payments (exact, in micro-units of the devnet currency)");
+    say(verbose, "▶ payments (exact, in units of the devnet currency; 0.000001 is one micro-unit)");
     say(
         verbose,
         format!(
@@ -396,8 +425,28 @@ fn print_accounts(verbose: bool, report: &DemoReport) {
         say(
             verbose,
             format!(
-                "  {} received {} for lease {} (paid {} in fees; balance {:+} µ)",
-                p.name, p.paid, p.lease, p.fees, p.net
+                "  {} earned {} for lease {} ({} at {}/GPU-hour), paid {} in fees ({} transactions): net {}",
+                p.name,
+                p.paid,
+                p.lease,
+                seconds(p.billed),
+                p.price_gpu_hour,
+                p.fees,
+                p.transactions,
+                signed(p.net)
+            ),
+        );
+    }
+    let provider_fees =
+        report.payouts.iter().fold(Amount::ZERO, |sum, p| sum.checked_add(p.fees).unwrap_or(sum));
+    let earned = sum_paid(report);
+    if let Some(share) = per_mille(provider_fees, earned) {
+        say(
+            verbose,
+            format!(
+                "  providers' fees {provider_fees} = {}.{}% of their earnings {earned} (this network charges {DEMO_FEE} a transaction; a lease earns by the second at its GPU-hour price)",
+                share / 10,
+                share % 10
             ),
         );
     }
@@ -405,6 +454,24 @@ fn print_accounts(verbose: bool, report: &DemoReport) {
 
 fn sum_paid(report: &DemoReport) -> Amount {
     report.payouts.iter().fold(Amount::ZERO, |sum, p| sum.checked_add(p.paid).unwrap_or(sum))
+}
+
+/// `part` in tenths of a percent of `whole`, rounded up; `None` when `whole` is zero.
+fn per_mille(part: Amount, whole: Amount) -> Option<u128> {
+    let whole = u128::from(whole.as_micro());
+    (whole > 0).then(|| (u128::from(part.as_micro()) * 1_000).div_ceil(whole))
+}
+
+/// A duration as seconds with one decimal: `2.8 s`.
+fn seconds(duration: Duration) -> String {
+    let tenths = duration.as_millis() / 100;
+    format!("{}.{} s", tenths / 10, tenths % 10)
+}
+
+/// Micro-units as a signed amount: `+0.000205`, `-0.000237`.
+fn signed(micro: i128) -> String {
+    let magnitude = Amount::micro(u64::try_from(micro.unsigned_abs()).unwrap_or(u64::MAX));
+    format!("{}{magnitude}", if micro < 0 { "-" } else { "+" })
 }
 
 /// The facts the demo promises.
@@ -438,6 +505,7 @@ pub fn check(report: &DemoReport) -> anyhow::Result<()> {
             p.net,
             received
         );
+        ensure!(p.net > 0, "{} paid more in fees ({}) than it earned ({})", p.name, p.fees, p.paid);
     }
     Ok(())
 }
@@ -481,7 +549,7 @@ pub async fn run_cli(dir: PathBuf) -> anyhow::Result<()> {
     build_demo_module(&root)?;
     let report = run(&DemoOptions { dir, manifest, verbose: true }).await?;
     println!(
-        "▶ verified: 2 matching replicas, test accuracy {}, payments exact; submit→running {:.0?}, submit→verified {:.0?}",
+        "▶ verified: 2 matching replicas, test accuracy {}, payments exact, every provider paid more than its fees; submit→running {:.0?}, submit→verified {:.0?}",
         report.accuracy, report.submit_to_running, report.submit_to_verified
     );
     Ok(())
@@ -492,14 +560,16 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds the demo job for `wasm32-wasip1` into `<root>/target` (where its manifest expects it).
+/// Builds the demo job for `wasm32-wasip1` into `<root>/target` (where its manifest expects it),
+/// adding the target to the toolchain first if it is missing.
 pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
+    crate::toolchain::ensure_target(root, JOB_TARGET)?;
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         spinner(true)
     } else {
         ProgressBar::hidden()
     };
-    bar.set_message("building the demo job (jobs/mlp-train) for wasm32-wasip1");
+    bar.set_message(format!("building the demo job (jobs/mlp-train) for {JOB_TARGET}"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = std::process::Command::new(cargo)
         .current_dir(root)
@@ -507,7 +577,7 @@ pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
             "build",
             "--release",
             "--target",
-            "wasm32-wasip1",
+            JOB_TARGET,
             "-p",
             "rigshare-job-mlp-train",
             "--target-dir",
@@ -517,10 +587,7 @@ pub fn build_demo_module(root: &Path) -> anyhow::Result<()> {
         .context("running cargo to build the demo job")?;
     bar.finish_and_clear();
     if !output.status.success() {
-        bail!(
-            "building the demo job failed:\n{}\nhint: `rustup target add wasm32-wasip1`",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        bail!("building the demo job failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(())
 }

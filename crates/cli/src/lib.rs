@@ -15,3 +15,4 @@ pub mod offers;
 pub mod provider;
 pub mod receipt;
 pub mod settings;
+pub mod toolchain;

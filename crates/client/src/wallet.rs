@@ -27,6 +27,8 @@ pub enum WalletError {
         id: Hash32,
         /// The node's account of why (`rejected: …` or `failed: …`).
         reason: String,
+        /// Its stable code (`insufficient_stake`, …), when the node gave one.
+        code: Option<String>,
     },
     /// The transaction was not finalized in time; it may still be.
     #[error("transaction {id} not finalized after {waited:?}")]
@@ -51,6 +53,17 @@ pub struct Wallet {
     chain_id: String,
     fee: Amount,
     next_nonce: Mutex<Option<u64>>,
+}
+
+impl WalletError {
+    /// The node's stable code for why the transaction failed or was refused, if it gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            WalletError::Client(e) => e.code(),
+            WalletError::Failed { code, .. } => code.as_deref(),
+            WalletError::Timeout { .. } => None,
+        }
+    }
 }
 
 impl Wallet {
@@ -163,7 +176,7 @@ pub async fn wait_for_tx(
             Ok(status) if status.ok => return Ok(status),
             Ok(status) => {
                 let reason = status.error.unwrap_or_else(|| "did not take effect".to_owned());
-                return Err(WalletError::Failed { id, reason });
+                return Err(WalletError::Failed { id, reason, code: status.code });
             }
             Err(e) if e.status() == Some(404) => {}
             Err(e) => return Err(e.into()),

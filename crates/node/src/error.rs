@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rigshare_api::ErrorBody;
 use rigshare_chain::SubmitError;
-use rigshare_market::AdmissionError;
+use rigshare_market::{AdmissionError, ExecError, TxError};
 use rigshare_types::codec::DecodeError;
 use rigshare_types::query::QueryError;
 use tracing::{debug, error};
@@ -112,18 +112,81 @@ impl ApiError {
 /// The code of each way the mempool refuses a transaction.
 fn submit_code(error: &SubmitError) -> &'static str {
     match error {
-        SubmitError::Admission(admission) => match admission {
-            AdmissionError::BadSignature(_) => "bad_signature",
-            AdmissionError::UnknownSender => "unknown_account",
-            AdmissionError::StaleNonce { .. } => "stale_nonce",
-            AdmissionError::FutureNonce { .. } => "nonce_gap",
-            AdmissionError::FeeTooLow { .. } => "fee_too_low",
-            AdmissionError::CannotPayFee { .. } => "insufficient_funds",
-        },
+        SubmitError::Admission(admission) => admission_code(admission),
         SubmitError::Duplicate(_) => "duplicate",
         SubmitError::NonceGap { .. } => "nonce_gap",
         SubmitError::Full => "pool_full",
         SubmitError::Stopped => "chain_stopped",
+    }
+}
+
+fn admission_code(error: &AdmissionError) -> &'static str {
+    match error {
+        AdmissionError::BadSignature(_) => "bad_signature",
+        AdmissionError::UnknownSender => "unknown_account",
+        AdmissionError::StaleNonce { .. } => "stale_nonce",
+        AdmissionError::FutureNonce { .. } => "nonce_gap",
+        AdmissionError::FeeTooLow { .. } => "fee_too_low",
+        AdmissionError::CannotPayFee { .. } => "insufficient_funds",
+    }
+}
+
+/// The stable code of why a finalized transaction did not take effect (`TxStatus::code`): the
+/// submission codes for admission, one per [`ExecError`] variant for execution.
+pub(crate) fn tx_error_code(error: &TxError) -> &'static str {
+    match error {
+        TxError::Admission(admission) => admission_code(admission),
+        TxError::Execution(execution) => exec_code(execution),
+    }
+}
+
+fn exec_code(error: &ExecError) -> &'static str {
+    match error {
+        ExecError::InsufficientFunds { .. } => "insufficient_funds",
+        ExecError::ZeroAmount => "zero_amount",
+        ExecError::Overflow => "overflow",
+        ExecError::SelfTransfer => "self_transfer",
+        ExecError::AlreadyProvider => "already_provider",
+        ExecError::NotProvider => "not_provider",
+        ExecError::InsufficientStake { .. } => "insufficient_stake",
+        ExecError::InvalidField { .. } => "invalid_field",
+        ExecError::InvalidQuery(_) => "invalid_query",
+        ExecError::InventoryInUse { .. } => "inventory_in_use",
+        ExecError::ProviderBusy { .. } => "provider_busy",
+        ExecError::TooManyUnbondings { .. } => "too_many_unbondings",
+        ExecError::DepositTooSmall { .. } => "deposit_too_small",
+        ExecError::UnknownOrder(_) => "unknown_order",
+        ExecError::UnknownLease(_) => "unknown_lease",
+        ExecError::AuctionClosed(_) => "auction_closed",
+        ExecError::OrderEnded(_) => "order_ended",
+        ExecError::SelfBid => "self_bid",
+        ExecError::DuplicateBid(_) => "duplicate_bid",
+        ExecError::BidAboveMax { .. } => "bid_above_max",
+        ExecError::Ineligible { .. } => "ineligible",
+        ExecError::TooManyBids(_) => "too_many_bids",
+        ExecError::NotRequestor => "not_requestor",
+        ExecError::NotLeaseProvider => "not_lease_provider",
+        ExecError::LeaseState { .. } => "lease_state",
+        ExecError::ManifestMismatch => "manifest_mismatch",
+        ExecError::BadReceiptSignature(_) => "bad_receipt_signature",
+        ExecError::NoAudit(_) => "no_audit",
+        ExecError::NotAuditor => "not_auditor",
+        ExecError::AuditClosed(_) => "audit_closed",
+        ExecError::NotSettled(_) => "not_settled",
+        ExecError::SelfChallenge => "self_challenge",
+        ExecError::ChallengeWindowClosed { .. } => "challenge_window_closed",
+        ExecError::ChallengeAgrees => "challenge_agrees",
+        ExecError::BondTooSmall { .. } => "bond_too_small",
+        ExecError::AlreadyArbitrated(_) => "already_arbitrated",
+        ExecError::NoDispute(_) => "no_dispute",
+        ExecError::DisputeClosed(_) => "dispute_closed",
+        ExecError::NotArbiter => "not_arbiter",
+        ExecError::DuplicateVote => "duplicate_vote",
+        ExecError::NoSuchGroup(_) => "no_such_group",
+        ExecError::HardwareCheckPending => "hardware_check_pending",
+        ExecError::NoHardwareCheck => "no_hardware_check",
+        ExecError::NotChecker => "not_checker",
+        ExecError::DisputeParty(_) => "dispute_party",
     }
 }
 
@@ -208,5 +271,17 @@ mod tests {
                 ("chain_stopped", 503),
             ]
         );
+    }
+
+    #[test]
+    fn failed_transactions_have_the_codes_clients_match_on() {
+        let stake = ExecError::InsufficientStake { stake: Amount(1), min: Amount(2) };
+        let funds = ExecError::InsufficientFunds { needed: Amount(2), available: Amount(1) };
+        let fee = AdmissionError::CannotPayFee { balance: Amount(1), fee: Amount(2) };
+        let codes: Vec<&str> = [TxError::from(stake), TxError::from(funds), TxError::from(fee)]
+            .iter()
+            .map(tx_error_code)
+            .collect();
+        assert_eq!(codes, ["insufficient_stake", "insufficient_funds", "insufficient_funds"]);
     }
 }

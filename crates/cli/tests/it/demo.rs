@@ -1,7 +1,8 @@
 //! The demo's flow in-process, end to end: a real devnet (commonware consensus, the node API),
 //! three real provider agents (simulated GPU inventories), the real MLP job in wasmtime on two
 //! providers. Asserts what `rigshare demo` promises — verified replicas, accuracy ≥ 0.90, exact
-//! payments — and that `job run-local` reports the same output root the providers did.
+//! payments, providers paid more than their fees — and that `job run-local` reports the same
+//! output root the providers did.
 
 use rigshare_cli::demo::{self, DemoOptions};
 use rigshare_cli::job::run_local;
@@ -36,6 +37,9 @@ async fn demo_job_is_verified_accurate_and_paid_exactly() {
             payout.net,
             i128::from(payout.paid.as_micro()) - i128::from(payout.fees.as_micro())
         );
+        // An honest provider ends the demo with more than it started.
+        assert!(payout.net > 0, "{payout:?}");
+        assert!(payout.transactions >= 3 && !payout.billed.is_zero(), "{payout:?}");
     }
     // Two distinct winners, the two cheapest (miner-c's floor is above the price cap).
     let mut winners: Vec<_> = report.payouts.iter().map(|p| p.name.clone()).collect();

@@ -10,6 +10,8 @@ use rigshare_market::{Genesis, Params};
 use rigshare_node::{Devnet, DevnetConfig};
 use rigshare_types::{Amount, Keypair};
 
+use crate::support;
+
 const DEMO_GOOD: &str = r#"
 name = "t"
 [runtime]
@@ -179,5 +181,52 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     for agent in agents {
         agent.shutdown().await;
     }
+    net.shutdown().await;
+}
+
+/// Runs `rigshare provider run` for `key` with `stake` against `node`; (success, stderr).
+async fn provider_run(dir: &Path, node: &str, key: &Keypair, stake: &str) -> (bool, String) {
+    let data_dir = dir.join(format!("provider-{stake}"));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::write(data_dir.join("provider.key"), hex::encode(key.seed())).unwrap();
+    let config = data_dir.join("provider.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "node = \"{node}\"\ndata_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\nstake = \"{stake}\"\n[pricing]\ndefault_gpu_hour = \"0.30\"\n",
+            data_dir.display()
+        ),
+    )
+    .unwrap();
+    let (ok, _, err) =
+        support::rigshare(s(&["provider", "run", "--config", config.to_str().unwrap()])).await;
+    (ok, err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_run_names_why_it_cannot_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Keypair::from_seed([20; 32]);
+    let params = Params { chain_id: "rigshare-cli-test".into(), ..Params::default() };
+    let min = params.min_provider_stake;
+    let net = support::devnet(dir.path(), params, &[&provider]).await;
+    let client = Client::new(net.url()).unwrap();
+
+    // A stake below the network's minimum: the cause and minimum, and how to fix the config —
+    // not a plea for funds the account has.
+    let (ok, err) = provider_run(dir.path(), net.url(), &provider, "1").await;
+    assert!(!ok, "{err}");
+    assert_eq!(err.matches(&format!("stake 1 below the minimum {min}")).count(), 1, "{err}");
+    assert!(err.contains("hint: raise `stake`"), "{err}");
+    assert!(!err.contains("needs funds"), "{err}");
+    assert_eq!(client.provider(&provider.public()).await.unwrap_err().status(), Some(404));
+
+    // A stake above the balance (1,000): that is a lack of funds, and the hint says so.
+    let (ok, err) = provider_run(dir.path(), net.url(), &provider, "5000").await;
+    assert!(!ok, "{err}");
+    assert!(err.contains("insufficient funds"), "{err}");
+    assert!(err.contains("hint: the account needs funds"), "{err}");
+    assert!(!err.contains("raise `stake`"), "{err}");
+
     net.shutdown().await;
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod demo;
+mod docker;
 mod errors;
 mod hardware;
 mod node;

@@ -113,6 +113,7 @@ pub(crate) async fn status(
         height: outcome.height,
         index: outcome.index,
         ok: outcome.result.is_ok(),
+        code: outcome.result.as_ref().err().map(|e| crate::error::tx_error_code(e).to_owned()),
         error: outcome.result.err().map(|e| e.to_string()),
         events: outcome.events,
     }))

@@ -6,6 +6,7 @@
 //! listen = "0.0.0.0:7070"              # the artifact endpoint binds here
 //! endpoint = "http://203.0.113.7:7070" # …and is published as this (default: http://<listen>)
 //! stake = "100"                        # locked on registration
+//! fee = "0.0001"                       # offered by each transaction (the network's minimum or more)
 //!
 //! [pricing]
 //! default_gpu_hour = "0.35"            # floor for any model without its own line
@@ -56,6 +57,9 @@ pub struct ProviderConfig {
     /// Stake locked when registering.
     #[serde(default = "default_stake")]
     pub stake: Amount,
+    /// Fee offered by every transaction the agent sends (at least the network's minimum).
+    #[serde(default = "default_fee")]
+    pub fee: Amount,
     /// Free-form labels published with the registration (region, operator, …).
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
@@ -147,6 +151,10 @@ fn default_listen() -> SocketAddr {
 
 fn default_stake() -> Amount {
     Amount::units(100)
+}
+
+fn default_fee() -> Amount {
+    rigshare_client::DEFAULT_FEE
 }
 
 fn default_max_leases() -> u32 {
@@ -274,6 +282,9 @@ mod tests {
         assert_eq!(config.listen, default_listen());
         assert_eq!(config.endpoint(), "http://127.0.0.1:7070");
         assert_eq!(config.bidding.max_concurrent_leases, 4);
+        assert_eq!(config.fee, rigshare_client::DEFAULT_FEE);
+        let cheap = ProviderConfig::parse(&format!("fee = \"0.000001\"\n{EXAMPLE}"))?;
+        assert_eq!(cheap.fee, Amount::micro(1));
         assert_eq!(config.pricing.models.get("H100"), Some(&"1.10".parse().map_err(|_| "amount")?));
         Ok(())
     }

@@ -162,7 +162,7 @@ impl Agent {
         });
 
         let client = Client::new(&config.node)?;
-        let wallet = Wallet::connect(client, key).await?;
+        let wallet = Wallet::connect(client, key).await?.with_fee(config.fee);
         let id = wallet.account();
         let (groups, gpus) = inventory_groups(&config, probe)?;
         register(&wallet, &config, &endpoint, groups).await?;

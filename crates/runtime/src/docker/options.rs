@@ -55,7 +55,7 @@ pub struct DockerOptions {
     /// Bounds on the outputs copied out of a container.
     pub output_limits: OutputLimits,
     /// Where a job's inputs copy and outputs directory are staged (the engine bind-mounts them,
-    /// so it must see this path); `None` is the system's temporary directory.
+    /// so it must see this path; created if missing); `None` is the system's temporary directory.
     pub scratch_dir: Option<PathBuf>,
 }
 

@@ -39,8 +39,11 @@ pub(crate) struct Staging {
 }
 
 impl Staging {
-    /// Stages a copy of `inputs` and an empty outputs directory under `scratch`.
+    /// Stages a copy of `inputs` and an empty outputs directory under `scratch` (created if
+    /// missing).
     pub(crate) fn create(scratch: &Path, inputs: &Path) -> Result<Staging, RuntimeError> {
+        // Callers name a per-lease (or per-run) directory that nothing else creates.
+        fs::create_dir_all(scratch).map_err(|e| dir_error(scratch, &e))?;
         let root = tempfile::Builder::new()
             .prefix("rigshare-docker-")
             .tempdir_in(scratch)
@@ -133,6 +136,17 @@ mod tests {
         let root = staging.root.path().to_path_buf();
         staging.remove();
         assert!(!root.exists());
+    }
+
+    #[test]
+    fn creates_a_missing_scratch_directory() {
+        let host = tempfile::tempdir().unwrap();
+        let inputs = host.path().join("in");
+        fs::create_dir(&inputs).unwrap();
+        let scratch = host.path().join("lease/scratch");
+        let staging = Staging::create(&scratch, &inputs).unwrap();
+        assert!(staging.root.path().starts_with(&scratch));
+        assert!(staging.outputs.is_dir());
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The Docker tests' (and the Docker bench's) setup: an engine that answers, and the guest image
-//! built from `tests/docker-guest` with no registry: a static musl binary in a `FROM scratch`
-//! image, built once per process.
+//! The Docker tests' setup (the Docker bench and the CLI's tests include this file too): an
+//! engine that answers, and the guest image built from `tests/docker-guest` with no registry: a
+//! static musl binary in a `FROM scratch` image, built once per process.
 //!
 //! `Err` from [`engine`] and [`guest_image`] is why the Docker tests cannot run here (no engine,
 //! no musl target): callers print it and skip. A guest that fails to build is a failure.
@@ -57,8 +57,8 @@ async fn build_image(docker: &Docker) -> Result<String, String> {
 
 /// Builds the guest binary (once per cargo fingerprint) and returns its path.
 fn build_guest() -> Result<PathBuf, String> {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let guest_dir = manifest_dir.join("tests/docker-guest");
+    // Through `crates/`, so the CLI's tests (which include this file) find the guest too.
+    let guest_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/docker-guest");
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .current_dir(&guest_dir)
