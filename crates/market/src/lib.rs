@@ -31,6 +31,7 @@
 //! Audits, challenges and slashing build on this (disputed orders hold their escrow).
 
 mod commit;
+mod eligibility;
 pub mod error;
 pub mod event;
 pub mod exec;
