@@ -29,6 +29,12 @@
 //! and unspent escrow is refunded (or held, if the roots disagree).
 //!
 //! Audits, challenges and slashing build on this (disputed orders hold their escrow).
+//!
+//! # Read queries
+//! What the node's API serves about the market is computed here, as pure functions of the
+//! state ([`query`]), so a handler only parses, paginates and serializes:
+//! [`State::offers`] searches GPU groups with an offer query by the same eligibility rule an
+//! auction applies to bids (stake, free GPUs, every clause at the price).
 
 mod commit;
 mod eligibility;
@@ -36,6 +42,7 @@ pub mod error;
 pub mod event;
 pub mod exec;
 pub mod params;
+pub mod query;
 mod state;
 mod table;
 
@@ -44,4 +51,5 @@ pub use error::{AdmissionError, BlockError, ExecError, TxError};
 pub use event::Event;
 pub use exec::{BlockContext, BlockOutcome, Executed, Signatures};
 pub use params::{Genesis, Params};
+pub use query::{OfferMatch, OfferSearch};
 pub use state::{GenesisError, State};
