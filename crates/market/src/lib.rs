@@ -34,7 +34,9 @@
 //! What the node's API serves about the market is computed here, as pure functions of the
 //! state ([`query`]), so a handler only parses, paginates and serializes:
 //! [`State::offers`] searches GPU groups with an offer query by the same eligibility rule an
-//! auction applies to bids (stake, free GPUs, every clause at the price).
+//! auction applies to bids (stake, free GPUs, every clause at the price), and
+//! [`State::assignments`] lists the verification work a provider owes from an index that block
+//! execution keeps in step with the audit, dispute and hardware-check tables.
 
 mod commit;
 mod eligibility;
@@ -51,5 +53,5 @@ pub use error::{AdmissionError, BlockError, ExecError, TxError};
 pub use event::Event;
 pub use exec::{BlockContext, BlockOutcome, Executed, Signatures};
 pub use params::{Genesis, Params};
-pub use query::{OfferMatch, OfferSearch};
+pub use query::{Assignments, OfferMatch, OfferSearch};
 pub use state::{GenesisError, State};
