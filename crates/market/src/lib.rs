@@ -29,11 +29,21 @@
 //! and unspent escrow is refunded (or held, if the roots disagree).
 //!
 //! Audits, challenges and slashing build on this (disputed orders hold their escrow).
+//!
+//! # Read queries
+//! What the node's API serves about the market is computed here, as pure functions of the
+//! state ([`query`]), so a handler only parses, paginates and serializes:
+//! [`State::offers`] searches GPU groups with an offer query by the same eligibility rule an
+//! auction applies to bids (stake, free GPUs, every clause at the price), and
+//! [`State::assignments`] lists the verification work a provider owes from an index that block
+//! execution keeps in step with the audit, dispute and hardware-check tables.
 
 mod commit;
+mod eligibility;
 pub mod error;
 pub mod exec;
 pub mod params;
+pub mod query;
 mod state;
 mod table;
 
@@ -41,5 +51,6 @@ pub use commit::{DEFAULT_RETAINED_VERSIONS, ProveError};
 pub use error::{AdmissionError, BlockError, ExecError, TxError};
 pub use exec::{BlockContext, BlockOutcome, Executed, Signatures};
 pub use params::{Genesis, Params};
+pub use query::{Assignments, OfferMatch, OfferSearch};
 pub use rigshare_types::event::Event;
 pub use state::{GenesisError, State};

@@ -11,6 +11,7 @@ use rigshare_types::{
 
 use crate::commit::{Commitment, DEFAULT_RETAINED_VERSIONS, ProveError};
 use crate::params::{Genesis, Params};
+use crate::query::AssignmentIndex;
 use crate::table::Table;
 
 /// The whole market: every account, provider, order, lease and receipt, and the commitment to
@@ -60,6 +61,8 @@ pub(crate) struct Index {
     pub(crate) hardware_draws: BTreeSet<(u64, PublicKey)>,
     /// Assigned hardware challenges by deadline.
     pub(crate) hardware_deadlines: BTreeSet<(u64, PublicKey)>,
+    /// Pending audits, unvoted open disputes and assigned hardware challenges, by assignee.
+    pub(crate) assignments: AssignmentIndex,
 }
 
 impl State {

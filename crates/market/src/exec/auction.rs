@@ -9,11 +9,11 @@
 use std::cmp::Reverse;
 
 use rigshare_types::records::{Lease, LeaseStatus, OrderFailure, OrderStatus};
+use rigshare_types::event::{Event, LeaseAssignment};
 use rigshare_types::{Amount, LeaseId, OrderId, PublicKey, hash};
 
-use super::order::eligible_group;
+use crate::eligibility::eligible_group;
 use crate::state::State;
-use rigshare_types::event::{Event, LeaseAssignment};
 
 impl State {
     pub(super) fn close_due_auctions(&mut self, events: &mut Vec<Event>) {
@@ -89,18 +89,20 @@ impl State {
     /// The bids still eligible now, best first: `(provider, price, group)`.
     fn rank_bids(&self, id: OrderId) -> Vec<(PublicKey, Amount, u32)> {
         let Some(order) = self.orders.get(&id) else { return Vec::new() };
-        let min_stake = self.params.min_provider_stake;
         let seed = self.globals.seed;
         let mut ranked: Vec<_> = order
             .bids
             .iter()
             .filter_map(|bid| {
                 let provider = self.providers.get(&bid.provider)?;
-                if provider.stake < min_stake {
-                    return None;
-                }
-                // Capacity or inventory may have changed since the bid: re-check.
-                let group = eligible_group(order, provider, bid.price_gpu_hour)?;
+                // Stake, capacity or inventory may have changed since the bid: re-check.
+                let group = eligible_group(
+                    &self.params,
+                    provider,
+                    &order.query,
+                    order.gpus,
+                    bid.price_gpu_hour,
+                )?;
                 let tie = hash::sha256_parts(&[&seed.0, &id.0.to_be_bytes(), &bid.provider.0]);
                 let stats = provider.stats;
                 let key = (

@@ -92,16 +92,13 @@ impl State {
                 continue;
             };
             let deadline = height.saturating_add(self.params.audit_blocks);
-            self.audits.insert(
+            self.put_audit(Audit {
                 lease,
-                Audit {
-                    lease,
-                    auditor,
-                    assigned_height: height,
-                    deadline,
-                    status: AuditStatus::Pending,
-                },
-            );
+                auditor,
+                assigned_height: height,
+                deadline,
+                status: AuditStatus::Pending,
+            });
             self.index.audit_deadlines.insert((deadline, lease));
             if let Some(s) = self.settlements.get_mut(&lease) {
                 s.verdict = Verdict::Auditing;
@@ -128,9 +125,7 @@ impl State {
             self.settlements.get(&lease).copied().ok_or(ExecError::NotSettled(lease))?;
         self.index.audit_deadlines.remove(&(audit.deadline, lease));
         if output_root == settlement.output_root {
-            if let Some(audit) = self.audits.get_mut(&lease) {
-                audit.status = AuditStatus::Passed;
-            }
+            self.update_audit(lease, |audit| audit.status = AuditStatus::Passed);
             if let Some(s) = self.settlements.get_mut(&lease) {
                 s.verdict = Verdict::Audited;
             }
@@ -141,9 +136,7 @@ impl State {
             events.push(Event::AuditPassed { lease });
             return Ok(());
         }
-        if let Some(audit) = self.audits.get_mut(&lease) {
-            audit.status = AuditStatus::Mismatch { output_root };
-        }
+        self.update_audit(lease, |audit| audit.status = AuditStatus::Mismatch { output_root });
         let claim =
             Claim { by: *sender, kind: ClaimKind::Auditor, output_root, bond: Amount::ZERO };
         self.open_dispute(settlement.order, DisputeCause::Audit(lease), Some(claim), events);
@@ -159,9 +152,11 @@ impl State {
         for entry in due {
             self.index.audit_deadlines.remove(&entry);
             let lease = entry.1;
-            let Some(audit) = self.audits.get_mut(&lease) else { continue };
-            audit.status = AuditStatus::Expired;
-            let auditor = audit.auditor;
+            let expire = |audit: &mut Audit| {
+                audit.status = AuditStatus::Expired;
+                audit.auditor
+            };
+            let Some(auditor) = self.update_audit(lease, expire) else { continue };
             if let Some(p) = self.providers.get_mut(&auditor) {
                 p.stats.failed = p.stats.failed.saturating_add(1);
             }

@@ -87,10 +87,8 @@ impl State {
         claim: Option<Claim>,
         events: &mut Vec<Event>,
     ) {
-        if let Some(dispute) = self.disputes.get_mut(&order)
-            && dispute.status == DisputeStatus::Open
-        {
-            dispute.claims.extend(claim);
+        if self.disputes.get(&order).is_some_and(|d| d.status == DisputeStatus::Open) {
+            self.update_dispute(order, |dispute| dispute.claims.extend(claim));
             return;
         }
         let mut excluded = self.order_parties(order);
@@ -111,19 +109,16 @@ impl State {
         if let Some(Claim { by, kind: ClaimKind::Auditor, .. }) = claim {
             self.lock_stake_until(&by, deadline);
         }
-        self.disputes.insert(
+        self.put_dispute(Dispute {
             order,
-            Dispute {
-                order,
-                cause,
-                claims: claim.into_iter().collect(),
-                arbiters: arbiters.clone(),
-                votes: Vec::new(),
-                opened_height: height,
-                deadline,
-                status: DisputeStatus::Open,
-            },
-        );
+            cause,
+            claims: claim.into_iter().collect(),
+            arbiters: arbiters.clone(),
+            votes: Vec::new(),
+            opened_height: height,
+            deadline,
+            status: DisputeStatus::Open,
+        });
         events.push(Event::DisputeOpened { order, cause, arbiters: arbiters.clone() });
         if arbiters.is_empty() {
             // Nobody independent can arbitrate: the dispute cannot be decided.
@@ -152,9 +147,7 @@ impl State {
         }
         let quorum = dispute.quorum();
         let agreeing = 1 + dispute.votes.iter().filter(|(_, root)| *root == output_root).count();
-        if let Some(dispute) = self.disputes.get_mut(&order) {
-            dispute.votes.push((*sender, output_root));
-        }
+        self.update_dispute(order, |dispute| dispute.votes.push((*sender, output_root)));
         if agreeing >= quorum {
             self.close_dispute(order, Some(output_root), events);
         }
@@ -179,9 +172,7 @@ impl State {
             Some(truth) => DisputeStatus::Resolved { truth },
             None => DisputeStatus::Unresolved,
         };
-        if let Some(d) = self.disputes.get_mut(&id) {
-            d.status = status;
-        }
+        self.update_dispute(id, |d| d.status = status);
         match truth {
             Some(truth) => self.enforce(&dispute, truth, events),
             None => self.void(&dispute),

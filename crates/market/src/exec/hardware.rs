@@ -39,20 +39,17 @@ impl State {
             });
         }
         let height = self.globals.height;
-        self.hardware.insert(
-            *sender,
-            HardwareCheck {
-                provider: *sender,
-                group,
-                claimed_tops,
-                n,
-                seed: Hash32::ZERO,
-                checker: None,
-                requested_height: height,
-                deadline: 0,
-                status: HardwareCheckStatus::Requested,
-            },
-        );
+        self.put_hardware_check(HardwareCheck {
+            provider: *sender,
+            group,
+            claimed_tops,
+            n,
+            seed: Hash32::ZERO,
+            checker: None,
+            requested_height: height,
+            deadline: 0,
+            status: HardwareCheckStatus::Requested,
+        });
         self.index.hardware_draws.insert((height.saturating_add(1), *sender));
         Ok(())
     }
@@ -80,12 +77,12 @@ impl State {
             } else {
                 HardwareCheckStatus::Expired
             };
-            if let Some(check) = self.hardware.get_mut(&provider) {
+            self.update_hardware_check(&provider, |check| {
                 check.seed = seed;
                 check.checker = checker;
                 check.deadline = deadline;
                 check.status = status;
-            }
+            });
             match checker {
                 Some(checker) => {
                     self.index.hardware_deadlines.insert((deadline, provider));
@@ -121,9 +118,7 @@ impl State {
         } else {
             HardwareCheckStatus::Failed { measured_ops_per_s }
         };
-        if let Some(check) = self.hardware.get_mut(provider) {
-            check.status = status;
-        }
+        self.update_hardware_check(provider, |check| check.status = status);
         if passed
             && let Some(group) = self
                 .providers
@@ -144,9 +139,13 @@ impl State {
             self.index.hardware_deadlines.range(..(height, PublicKey([0; 32]))).copied().collect();
         for entry in due {
             self.index.hardware_deadlines.remove(&entry);
-            let Some(check) = self.hardware.get_mut(&entry.1) else { continue };
-            check.status = HardwareCheckStatus::Expired;
-            let (checker, group) = (check.checker, check.group);
+            let expire = |check: &mut HardwareCheck| {
+                check.status = HardwareCheckStatus::Expired;
+                (check.checker, check.group)
+            };
+            let Some((checker, group)) = self.update_hardware_check(&entry.1, expire) else {
+                continue;
+            };
             if let Some(p) = checker.and_then(|c| self.providers.get_mut(&c)) {
                 p.stats.failed = p.stats.failed.saturating_add(1);
             }

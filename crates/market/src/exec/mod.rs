@@ -18,6 +18,7 @@ mod lease;
 mod money;
 pub mod order;
 mod provider;
+mod records;
 mod verifiers;
 
 use rigshare_types::crypto::{PublicKey, SignatureError};

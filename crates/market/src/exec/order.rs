@@ -1,9 +1,10 @@
 //! Orders: creation with escrow, bids, cancellation.
 
 use rigshare_types::query::Query;
-use rigshare_types::records::{Bid, LeaseStatus, Order, OrderStatus, Provider};
+use rigshare_types::records::{Bid, LeaseStatus, Order, OrderStatus};
 use rigshare_types::{AccountId, Amount, OrderId, OrderSpec, PublicKey};
 
+use crate::eligibility;
 use crate::error::ExecError;
 use crate::state::State;
 use rigshare_types::event::Event;
@@ -114,8 +115,8 @@ impl State {
         if order.requestor == *sender {
             return Err(ExecError::SelfBid);
         }
-        let min = self.params.min_provider_stake;
-        if provider.stake < min {
+        if !eligibility::staked(&self.params, provider) {
+            let min = self.params.min_provider_stake;
             return Err(ExecError::InsufficientStake { stake: provider.stake, min });
         }
         if order.bids.iter().any(|b| b.provider == *sender) {
@@ -130,8 +131,9 @@ impl State {
         if order.bids.len() >= MAX_BIDS_PER_ORDER {
             return Err(ExecError::TooManyBids(id));
         }
-        let group = eligible_group(order, provider, price)
-            .ok_or(ExecError::Ineligible { gpus: order.gpus })?;
+        let group =
+            eligibility::eligible_group(&self.params, provider, &order.query, order.gpus, price)
+                .ok_or(ExecError::Ineligible { gpus: order.gpus })?;
 
         if let Some(order) = self.orders.get_mut(&id) {
             order.bids.push(Bid { provider: *sender, price_gpu_hour: price, group });
@@ -198,17 +200,4 @@ impl State {
             }
         }
     }
-}
-
-/// The first of the provider's groups that can serve the order at `price`, by position.
-pub(super) fn eligible_group(order: &Order, provider: &Provider, price: Amount) -> Option<u32> {
-    let reliability_ppm = provider.stats.reliability_ppm();
-    provider
-        .inventory
-        .iter()
-        .position(|group| {
-            group.free() >= order.gpus
-                && order.query.matches(&group.attributes(price, reliability_ppm))
-        })
-        .and_then(|i| u32::try_from(i).ok())
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use rigshare_types::{Amount, Hash32, PublicKey, hash};
 
+use crate::eligibility;
 use crate::state::State;
 
 /// Parts per million: the unit of every share and rate in the market's rules.
@@ -22,11 +23,10 @@ impl State {
         count: usize,
     ) -> Vec<PublicKey> {
         let seed = self.globals.seed;
-        let min = self.params.min_provider_stake;
         let mut ranked: Vec<(Hash32, PublicKey)> = self
             .providers
             .iter()
-            .filter(|(key, p)| p.stake >= min && !excluded.contains(*key))
+            .filter(|(key, p)| eligibility::staked(&self.params, p) && !excluded.contains(*key))
             .map(|(key, _)| (hash::sha256_parts(&[&seed.0, domain, id, &key.0]), *key))
             .collect();
         ranked.sort_unstable();

@@ -10,5 +10,6 @@ mod orders;
 mod proofs;
 mod properties;
 mod providers;
+mod queries;
 mod transfers;
 mod verification;

@@ -7,7 +7,8 @@
 //! the start of that block, resolving references such as "the 2nd open order", "a running
 //! lease" or "the lease's own provider" to real ids and keys, so that most transactions are
 //! plausible and the market actually moves: auctions close, leases start, stream payment, run
-//! out of escrow or time, results agree or disagree. Some transactions carry a deliberate flaw
+//! out of escrow or time, results agree or disagree, audits, disputes and hardware challenges
+//! are drawn and answered or expire. Some transactions carry a deliberate flaw
 //! (stale or future nonce, a signature by the wrong key, a fee below the minimum, a duplicate).
 //!
 //! Properties (each its own proptest, so each can fail on its own):
@@ -15,8 +16,9 @@
 //!   incremental root equals a from-scratch root; per-order escrow accounting closes; provider
 //!   bookkeeping (active leases, open bids, leased GPUs) matches the leases and orders; running
 //!   leases are paid exactly what they accrued; admission results agree with a model of the
-//!   nonce/fee/signature rules. After the plan, time runs far past every limit and every order
-//!   must be final with its escrow settled.
+//!   nonce/fee/signature rules; the read queries (every provider's assignments, offers for a
+//!   set of queries) agree with scans of the tables. After the plan, time runs far past every
+//!   limit and every order must be final with its escrow settled and nobody owes verification.
 //! - [`failed_txs_change_only_fee_and_nonce`]: a transaction that fails admission changes
 //!   nothing; one that fails execution changes only its sender's balance (−fee) and nonce (+1)
 //!   and the fee pool (+fee). Checked exactly against a twin state (see that test).
@@ -37,15 +39,18 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rigshare_market::exec::order::cost;
-use rigshare_market::{AdmissionError, BlockOutcome, Event, ExecError, State, TxError};
+use rigshare_market::{
+    AdmissionError, Assignments, BlockOutcome, Event, ExecError, Params, State, TxError,
+};
 use rigshare_types::records::{Account, LeaseStatus, OrderStatus};
-use rigshare_types::verification::{AuditStatus, DisputeStatus};
+use rigshare_types::verification::{AuditStatus, DisputeStatus, HardwareCheckStatus};
 use rigshare_types::{
     Amount, ComputeCapability, GpuGroup, Keypair, LeaseId, OrderId, OrderSpec, PublicKey, Receipt,
     SignedReceipt, SignedTransaction, Transaction, TxBody, Usage, VerificationPolicy, hash,
 };
 
 use crate::harness::{self, BLOCK_MS, FEE, Net};
+use crate::queries;
 
 // ---------------------------------------------------------------------------------------------
 // The cast.
@@ -66,6 +71,11 @@ fn is_provider_slot(i: usize) -> bool {
     (REQUESTORS..OUTSIDER).contains(&i)
 }
 
+/// The harness's parameters, with a hardware-challenge window random runs reach the end of.
+fn params() -> Params {
+    Params { hardware_check_blocks: 3, ..harness::params() }
+}
+
 /// Genesis funding, then a prelude block registering the first three providers.
 fn market(keys: &[Keypair]) -> Net {
     let funded: Vec<(&Keypair, u64)> = keys[..OUTSIDER]
@@ -73,7 +83,7 @@ fn market(keys: &[Keypair]) -> Net {
         .enumerate()
         .map(|(i, k)| (k, if is_provider_slot(i) { 1_000 } else { 10_000 }))
         .collect();
-    let mut net = Net::new(&funded);
+    let mut net = Net::with_params(params(), &funded);
     net.provider(&keys[REQUESTORS], vec![harness::gpus("H100", 4, 80, "1.0")]);
     net.provider(
         &keys[REQUESTORS + 1],
@@ -293,6 +303,17 @@ enum Op {
         nth: usize,
         root: u8,
     },
+    /// Ask for a hardware challenge of one of the sender's groups.
+    RequestHardware {
+        who: usize,
+        group: u32,
+    },
+    /// Report the `nth` assigned hardware challenge (its checker, naturally).
+    ReportHardware {
+        who: Sender,
+        nth: usize,
+        passed: bool,
+    },
 }
 
 const MODELS: &[&str] = &["H100", "A100", "RTX4090", "bad model!"];
@@ -304,7 +325,7 @@ const QUERIES: &[&str] = &[
     "vram_gib<=24",
     "price_gpu_hour<=1.5",
     "reliability>=0.5",
-    // Nobody qualifies: every inventory here is self-reported.
+    // Only groups whose hardware challenge passed qualify.
     "tier>=challenged",
     // Do not parse.
     "vram_gib>>40",
@@ -504,6 +525,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(who, nth, root, bond)| Op::Challenge { who, nth, root, bond }),
         4 => (sender(), 0..4usize, prop_oneof![3 => Just(0u8), 1 => Just(1)])
             .prop_map(|(who, nth, root)| Op::Arbitrate { who, nth, root }),
+        1 => (provider_like(), prop_oneof![4 => Just(0u32), 1 => 1..3u32])
+            .prop_map(|(who, group)| Op::RequestHardware { who, group }),
+        3 => (sender(), 0..4usize, prop::bool::weighted(0.6))
+            .prop_map(|(who, nth, passed)| Op::ReportHardware { who, nth, passed }),
     ]
 }
 
@@ -761,6 +786,26 @@ fn resolve(state: &State, keys: &[Keypair], op: &Op) -> (usize, TxBody) {
             };
             (sender, TxBody::Arbitrate { order, output_root: hash::sha256(&[*root]) })
         }
+        Op::RequestHardware { who, group } => {
+            (*who, TxBody::RequestHardwareCheck { group: *group, claimed_tops: 100 })
+        }
+        Op::ReportHardware { who, nth, passed } => {
+            let assigned: Vec<_> = state
+                .hardware_checks()
+                .filter(|(_, c)| c.status == HardwareCheckStatus::Assigned)
+                .map(|(_, c)| *c)
+                .collect();
+            let check = assigned.get(nth % assigned.len().max(1)).copied();
+            let provider = check.map_or(keys[REQUESTORS].public(), |c| c.provider);
+            let sender = match who {
+                Sender::Actor(i) => *i,
+                Sender::Natural => {
+                    check.and_then(|c| c.checker).and_then(|c| index_of(keys, &c)).unwrap_or(0)
+                }
+            };
+            let measured_ops_per_s = if *passed { 100_000_000_000_000 } else { 1 };
+            (sender, TxBody::ReportHardwareCheck { provider, passed: *passed, measured_ops_per_s })
+        }
     }
 }
 
@@ -805,6 +850,9 @@ fn check_state(net: &Net) {
     // Supply conserved exactly; incremental root equals a from-scratch root.
     net.check_invariants();
     let state = &net.state;
+    // The read queries agree with scans of the tables.
+    queries::check_assignments(state);
+    queries::check_offers(state);
     let params = state.params();
     let (height, now) = (state.height(), state.time_ms());
     let supply = u128::from(state.globals().total_supply.0);
@@ -992,7 +1040,7 @@ fn check_admission(before: &Accounts, txs: &[SignedTransaction], out: &BlockOutc
 /// Empty blocks far apart in time, until every auction has closed, every pending lease has
 /// expired, every running lease has run out of time and grace, and every unbonding is due.
 fn drain(nets: &mut [&mut Net], stats: &mut Stats) {
-    let p = harness::params();
+    let p = params();
     let gap = p.max_duration_ms + p.result_grace_ms + 1;
     let blocks = u64::from(MAX_GEN_AUCTION_BLOCKS)
         + p.start_timeout_blocks
@@ -1000,6 +1048,7 @@ fn drain(nets: &mut [&mut Net], stats: &mut Stats) {
         + p.challenge_window_blocks
         + p.audit_blocks
         + p.dispute_blocks
+        + p.hardware_check_blocks
         + 2;
     for _ in 0..blocks {
         let outs: Vec<BlockOutcome> = nets.iter_mut().map(|n| n.block_after(gap, vec![])).collect();
@@ -1019,6 +1068,7 @@ fn check_final(net: &Net) {
         assert!(!l.status.is_active(), "lease {id} still {:?}", l.status);
     }
     for (who, p) in state.providers() {
+        assert_eq!(state.assignments(who), Assignments::default(), "{who:?} owes nothing");
         assert_eq!((p.active_leases, p.open_bids), (0, 0), "{who:?}");
         assert!(p.inventory.iter().all(|g| g.leased == 0), "{who:?}");
         assert!(p.unbonding.is_empty(), "{who:?}");
@@ -1067,6 +1117,7 @@ impl Stats {
                 Event::AuditPassed { .. } => self.bump("audit passed".into()),
                 Event::Slashed { .. } => self.bump("slashed".into()),
                 Event::DisputeClosed { status, .. } => self.bump(format!("dispute {status:?}")),
+                Event::HardwareChecked { status, .. } => self.bump(format!("hardware {status:?}")),
                 _ => {}
             }
         }
@@ -1332,6 +1383,11 @@ fn generator_reaches_interesting_states() {
         "dispute Unresolved",
         "execution BondTooSmall",
         "execution NotAuditor",
+        "ok RequestHardwareCheck",
+        "ok ReportHardwareCheck",
+        "hardware Passed",
+        "hardware Failed",
+        "hardware Expired",
     ];
     let missing: Vec<&str> =
         required.into_iter().filter(|k| !stats.0.keys().any(|s| s.starts_with(k))).collect();

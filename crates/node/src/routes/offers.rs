@@ -1,12 +1,9 @@
 //! `GET /v1/offers?q=`: searching providers' GPU groups with the offer query language.
 
-use std::cmp::Reverse;
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::State;
 use rigshare_api::{ErrorBody, Offer, Offers, OffersParams};
-use rigshare_market::State as Market;
+use rigshare_market::OfferMatch;
 use rigshare_types::query::Query;
 
 use crate::ApiError;
@@ -14,7 +11,7 @@ use crate::extract::Params;
 use crate::state::AppState;
 
 /// Every GPU group of an eligible provider (stake at least the network minimum) that matches
-/// the query, priced at the group's floor; cheapest first.
+/// the query, priced at the group's floor; cheapest first (see `rigshare_market::State::offers`).
 #[utoipa::path(
     get,
     path = "/v1/offers",
@@ -32,44 +29,25 @@ pub(crate) async fn search(
     let query =
         Query::parse(params.q.as_deref().unwrap_or_default()).map_err(ApiError::BadQuery)?;
     let limit = state.config.page(params.limit);
-    let mut offers = state.chain.with_state(|market| evaluate(market, query));
-    offers.offers.sort_by_key(|o| {
-        (o.price_gpu_hour, Reverse(o.reliability_ppm), Reverse(o.free_gpus), o.provider, o.group)
+    let (offers, considered, excluded_by) = state.chain.with_state(|market| {
+        let found = market.offers(&query);
+        let offers = found.offers.iter().take(limit).map(offer).collect();
+        (offers, found.considered, found.excluded_by)
     });
-    offers.offers.truncate(limit);
-    Ok(Json(offers))
+    Ok(Json(Offers { query, offers, considered, excluded_by }))
 }
 
-/// Evaluates the query on every group, counting the clauses that exclude the rest.
-fn evaluate(market: &Market, query: Query) -> Offers {
-    let min_stake = market.params().min_provider_stake;
-    let mut offers = Vec::new();
-    let mut excluded_by = BTreeMap::<String, u64>::new();
-    let mut considered = 0u64;
-    for (id, provider) in market.providers().filter(|(_, p)| p.stake >= min_stake) {
-        let reliability_ppm = provider.stats.reliability_ppm();
-        for (index, group) in provider.inventory.iter().enumerate() {
-            considered = considered.saturating_add(1);
-            let attributes = group.attributes(group.gpu.price_floor, reliability_ppm);
-            if query.matches(&attributes) {
-                offers.push(Offer {
-                    provider: *id,
-                    endpoint: provider.endpoint.clone(),
-                    group: u32::try_from(index).unwrap_or(u32::MAX),
-                    gpu: group.gpu.clone(),
-                    free_gpus: group.free(),
-                    tier: group.tier,
-                    price_gpu_hour: group.gpu.price_floor,
-                    reliability_ppm,
-                    stats: provider.stats,
-                });
-            } else {
-                for clause in query.failing(&attributes) {
-                    let count = excluded_by.entry(clause.to_string()).or_default();
-                    *count = count.saturating_add(1);
-                }
-            }
-        }
+/// The API's view of one match.
+fn offer(found: &OfferMatch<'_>) -> Offer {
+    Offer {
+        provider: found.provider,
+        endpoint: found.record.endpoint.clone(),
+        group: found.group,
+        gpu: found.inventory.gpu.clone(),
+        free_gpus: found.inventory.free(),
+        tier: found.inventory.tier,
+        price_gpu_hour: found.price_gpu_hour,
+        reliability_ppm: found.reliability_ppm,
+        stats: found.record.stats,
     }
-    Offers { query, offers, considered, excluded_by }
 }

@@ -6,7 +6,6 @@ use axum::extract::State;
 use rigshare_api::{Assignments, ErrorBody, ProviderInfo, ProvidersPage, ProvidersParams};
 use rigshare_types::PublicKey;
 use rigshare_types::records::Provider;
-use rigshare_types::verification::{AuditStatus, DisputeStatus, HardwareCheckStatus};
 
 use crate::ApiError;
 use crate::extract::{Param, Params};
@@ -90,29 +89,12 @@ pub(crate) async fn assignments(
     State(state): State<AppState>,
     Param(id): Param<PublicKey>,
 ) -> Json<Assignments> {
-    Json(state.chain.with_state(|s| {
-        Assignments {
-            audits: s
-                .audits()
-                .filter(|(_, a)| a.auditor == id && a.status == AuditStatus::Pending)
-                .map(|(lease, _)| *lease)
-                .collect(),
-            disputes: s
-                .disputes()
-                .filter(|(_, d)| {
-                    d.status == DisputeStatus::Open
-                        && d.arbiters.contains(&id)
-                        && !d.votes.iter().any(|(voter, _)| *voter == id)
-                })
-                .map(|(order, _)| *order)
-                .collect(),
-            hardware_checks: s
-                .hardware_checks()
-                .filter(|(_, c)| c.checker == Some(id) && c.status == HardwareCheckStatus::Assigned)
-                .map(|(provider, _)| *provider)
-                .collect(),
-        }
-    }))
+    let found = state.chain.with_state(|s| s.assignments(&id));
+    Json(Assignments {
+        audits: found.audits,
+        disputes: found.disputes,
+        hardware_checks: found.hardware_checks,
+    })
 }
 
 fn info(id: PublicKey, provider: &Provider) -> ProviderInfo {
