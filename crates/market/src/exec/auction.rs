@@ -8,8 +8,8 @@
 
 use std::cmp::Reverse;
 
-use rigshare_types::records::{Lease, LeaseStatus, OrderFailure, OrderStatus};
 use rigshare_types::event::{Event, LeaseAssignment};
+use rigshare_types::records::{Lease, LeaseStatus, OrderFailure, OrderStatus};
 use rigshare_types::{Amount, LeaseId, OrderId, PublicKey, hash};
 
 use crate::eligibility::eligible_group;

@@ -103,7 +103,7 @@ fn understaked_providers_are_neither_offered_nor_win() {
             _ => None,
         }));
     }
-    let winners: Vec<_> = leased.concat().into_iter().map(|(_, p)| p).collect();
+    let winners: Vec<_> = leased.concat().into_iter().map(|a| a.provider).collect();
     assert_eq!(winners, vec![honest.public()]);
     let again = court.net.order_with(&user, spec);
     let bid = TxBody::Bid { order: again, price_gpu_hour: Amount::units(1) };
