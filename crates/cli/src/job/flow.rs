@@ -110,8 +110,10 @@ pub async fn await_leases(
         ));
         watch.changed(|e| e.order() == Some(order)).await?;
     };
+    // The order may have moved past `Running` by the time it is read (a provider holding the
+    // job's blobs already can finish within a few blocks): leases mean the auction was won.
     match info.order.status {
-        OrderStatus::Running => {}
+        _ if !info.leases.is_empty() => {}
         OrderStatus::Failed(failure) => bail!(
             "the auction failed ({failure:?}): {} bid(s) for {} replica(s); the deposit was refunded",
             info.order.bids.len(),
